@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dmaown: user DMA ownership of IOMMU groups.
+ *
+ * /dev/dmaown lets a VM manager check that an IOMMU group is safe to hand to
+ * a guest, take it (every device of the group on a blocking domain, no kernel
+ * driver allowed to bind), and give it back. Ownership belongs to the open
+ * file: closing it, or the owner's death, releases everything.
+ */
+#ifndef _UAPI_LINUX_DMAOWN_H
+#define _UAPI_LINUX_DMAOWN_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: General ioctl format
+ *
+ * Every ioctl takes a pointer to a struct that begins with ``__u32 size`` and
+ * ``__u32 flags``. @size is sizeof() the struct as the caller knows it:
+ * a smaller size than the kernel's first version of the struct is EINVAL; a
+ * larger size is accepted when the bytes the kernel does not know are zero,
+ * else E2BIG. Structs only grow at their end.
+ *
+ * One errno, one meaning:
+ *  - ENOTTY:     unknown ioctl number;
+ *  - EFAULT:     a pointer (the argument, or an ``*_uptr`` field) is bad;
+ *  - E2BIG:      non-zero bytes past the end of the struct the kernel knows;
+ *  - EOPNOTSUPP: an unknown bit in @flags, or a non-zero ``__reserved``;
+ *  - EINVAL:     a malformed field (size too small, unterminated string, ...);
+ *  - ENOENT:     no such group or device, or this file holds no such claim;
+ *  - ENODEV:     the device has no IOMMU group, or the claim was revoked
+ *                (the device left the group; see DMAOWN_GROUP_STATUS);
+ *  - EBUSY:      the group is not viable (a device of it is bound to a
+ *                driver that is not DMA-safe), or it is owned by someone
+ *                else (another dmaown file, VFIO, iommufd);
+ *  - EALREADY:   this file already holds that claim;
+ *  - EPERM:      the opener lacks CAP_SYS_ADMIN (checked at open()).
+ *
+ * Strings are NUL-terminated within their fixed-size arrays; an input string
+ * that fills its array without a NUL is EINVAL.
+ */
+
+#define DMAOWN_API_VERSION 1
+
+#define DMAOWN_TYPE 0xD7
+
+enum {
+	DMAOWN_CMD_BASE = 0x80,
+	DMAOWN_CMD_GET_INFO = DMAOWN_CMD_BASE,
+	DMAOWN_CMD_GROUP_STATUS,
+	DMAOWN_CMD_GROUP_CLAIM,
+	DMAOWN_CMD_GROUP_RELEASE,
+	DMAOWN_CMD_DEVICE_CLAIM,
+	DMAOWN_CMD_DEVICE_RELEASE,
+};
+
+#define DMAOWN_NAME_LEN 64
+#define DMAOWN_BUS_LEN 32
+#define DMAOWN_COMM_LEN 16
+
+/**
+ * enum dmaown_info_flags - dmaown_info.out_flags
+ * @DMAOWN_INFO_CORE_OWNERSHIP: claims use the kernel's own DMA-ownership
+ *	API (iommu_group_claim_dma_owner, Linux 5.19+): the core refuses
+ *	kernel drivers and excludes VFIO/iommufd by itself.
+ * @DMAOWN_INFO_LEGACY_OWNERSHIP: the kernel has no DMA-ownership API;
+ *	dmaown provides it (own viability walk, own empty paging domain, own
+ *	probe denial).
+ * @DMAOWN_INFO_PROBE_GUARD: the bind guard (a kprobe on the driver core's
+ *	probe path) is active: kernel drivers that are not DMA-safe cannot
+ *	bind to a device of an owned group.
+ * @DMAOWN_INFO_DRIVER_MANAGED_DMA: the kernel marks DMA-safe drivers with
+ *	driver_managed_dma; otherwise an allowlist is used.
+ */
+enum dmaown_info_flags {
+	DMAOWN_INFO_CORE_OWNERSHIP = 1 << 0,
+	DMAOWN_INFO_LEGACY_OWNERSHIP = 1 << 1,
+	DMAOWN_INFO_PROBE_GUARD = 1 << 2,
+	DMAOWN_INFO_DRIVER_MANAGED_DMA = 1 << 3,
+};
+
+/**
+ * struct dmaown_info - ioctl(DMAOWN_GET_INFO)
+ * @size: sizeof(struct dmaown_info)
+ * @flags: must be 0
+ * @out_api_version: DMAOWN_API_VERSION of the running module
+ * @out_flags: enum dmaown_info_flags
+ * @out_version: the module's version string
+ */
+struct dmaown_info {
+	__u32 size;
+	__u32 flags;
+	__u32 out_api_version;
+	__u32 out_flags;
+	char out_version[32];
+};
+#define DMAOWN_GET_INFO _IO(DMAOWN_TYPE, DMAOWN_CMD_GET_INFO)
+
+/**
+ * enum dmaown_state - dmaown_group_status.out_state
+ * @DMAOWN_STATE_FREE: nobody owns the group for user DMA
+ * @DMAOWN_STATE_OWNED: this file owns the group
+ * @DMAOWN_STATE_BUSY: someone else owns it: another dmaown file, VFIO,
+ *	iommufd or any other kernel owner
+ */
+enum dmaown_state {
+	DMAOWN_STATE_FREE = 0,
+	DMAOWN_STATE_OWNED = 1,
+	DMAOWN_STATE_BUSY = 2,
+};
+
+/**
+ * enum dmaown_domain - dmaown_group_status.out_domain
+ * @DMAOWN_DOMAIN_DEFAULT: the group's default domain (DMA API or identity)
+ * @DMAOWN_DOMAIN_BLOCKING: a blocking domain: no DMA reaches memory
+ * @DMAOWN_DOMAIN_OTHER: some other domain (e.g. a VFIO container's)
+ */
+enum dmaown_domain {
+	DMAOWN_DOMAIN_DEFAULT = 0,
+	DMAOWN_DOMAIN_BLOCKING = 1,
+	DMAOWN_DOMAIN_OTHER = 2,
+};
+
+/**
+ * enum dmaown_device_flags - dmaown_device_info.flags
+ * @DMAOWN_DEVICE_DMA_SAFE: the device has no driver, or a DMA-safe one
+ * @DMAOWN_DEVICE_BLOCKS_CLAIM: this device is a reason the group is not
+ *	viable
+ */
+enum dmaown_device_flags {
+	DMAOWN_DEVICE_DMA_SAFE = 1 << 0,
+	DMAOWN_DEVICE_BLOCKS_CLAIM = 1 << 1,
+};
+
+/**
+ * struct dmaown_device_info - one device of a group, as GROUP_STATUS reports it
+ * @name: device name, e.g. "0000:00:02.0"
+ * @bus: bus name, e.g. "pci"
+ * @driver: bound driver, "" when none
+ * @flags: enum dmaown_device_flags
+ * @__reserved: 0
+ */
+struct dmaown_device_info {
+	char name[DMAOWN_NAME_LEN];
+	char bus[DMAOWN_BUS_LEN];
+	char driver[DMAOWN_NAME_LEN];
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct dmaown_group_status - ioctl(DMAOWN_GROUP_STATUS)
+ * @size: sizeof(struct dmaown_group_status)
+ * @flags: must be 0
+ * @group_id: IOMMU group number, as in /sys/kernel/iommu_groups/<N>
+ * @out_state: enum dmaown_state
+ * @out_domain: enum dmaown_domain
+ * @out_viable: 1 when a claim would not be refused for a bound driver
+ * @out_nr_devices: number of devices in the group (always the true count)
+ * @out_msi_isolated: 1 when the group's MSIs are isolated (interrupt
+ *	remapping)
+ * @devices_len: capacity of @devices_uptr, in entries (may be 0)
+ * @out_owner_pid: when a dmaown file owns the group, the pid of the task
+ *	that claimed it; 0 otherwise
+ * @devices_uptr: user pointer to an array of struct dmaown_device_info;
+ *	the kernel fills min(@devices_len, @out_nr_devices) entries
+ * @out_owner_comm: with @out_owner_pid, that task's comm
+ *
+ * Needs no ownership and changes nothing.
+ */
+struct dmaown_group_status {
+	__u32 size;
+	__u32 flags;
+	__u32 group_id;
+	__u32 out_state;
+	__u32 out_domain;
+	__u32 out_viable;
+	__u32 out_nr_devices;
+	__u32 out_msi_isolated;
+	__u32 devices_len;
+	__u32 out_owner_pid;
+	__aligned_u64 devices_uptr;
+	char out_owner_comm[DMAOWN_COMM_LEN];
+};
+#define DMAOWN_GROUP_STATUS _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_STATUS)
+
+/**
+ * struct dmaown_group - ioctl(DMAOWN_GROUP_CLAIM), ioctl(DMAOWN_GROUP_RELEASE)
+ * @size: sizeof(struct dmaown_group)
+ * @flags: must be 0
+ * @group_id: IOMMU group number
+ * @out_nr_devices: CLAIM: number of devices of the group when it was claimed
+ *
+ * GROUP_CLAIM takes the whole group for this file: every device goes on a
+ * blocking domain and no kernel driver that is not DMA-safe may bind. It
+ * fails with EBUSY when the group is not viable or is owned elsewhere, and
+ * with EALREADY when this file already owns it. GROUP_RELEASE drops this
+ * file's group claim; the group goes back to its default domain when the
+ * file holds no device claim in it either.
+ */
+struct dmaown_group {
+	__u32 size;
+	__u32 flags;
+	__u32 group_id;
+	__u32 out_nr_devices;
+};
+#define DMAOWN_GROUP_CLAIM _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_CLAIM)
+#define DMAOWN_GROUP_RELEASE _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_RELEASE)
+
+/**
+ * struct dmaown_device - ioctl(DMAOWN_DEVICE_CLAIM), ioctl(DMAOWN_DEVICE_RELEASE)
+ * @size: sizeof(struct dmaown_device)
+ * @flags: must be 0
+ * @name: device name, e.g. "0000:00:03.0"
+ * @bus: bus name; "" means "pci"
+ * @out_group_id: the device's IOMMU group
+ * @__reserved: must be 0
+ *
+ * Claiming a device claims its whole group for this file. Claims are counted
+ * per file: the group stays owned until the file's last claim in it (device
+ * or group) is released, or the file is closed.
+ */
+struct dmaown_device {
+	__u32 size;
+	__u32 flags;
+	char name[DMAOWN_NAME_LEN];
+	char bus[DMAOWN_BUS_LEN];
+	__u32 out_group_id;
+	__u32 __reserved;
+};
+#define DMAOWN_DEVICE_CLAIM _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_CLAIM)
+#define DMAOWN_DEVICE_RELEASE _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_RELEASE)
+
+#endif /* _UAPI_LINUX_DMAOWN_H */

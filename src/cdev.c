@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/dmaown: the misc device, its file operations and the ioctl table.
+ *
+ * Every ioctl struct begins with __u32 size and __u32 flags (see the uapi
+ * header). The dispatcher reads size, copies the struct with
+ * copy_struct_from_user() (zero-filling older, shorter structs; E2BIG for
+ * non-zero bytes the kernel does not know), rejects unknown flags, and calls
+ * one function per ioctl, which sees a kernel copy. A successful reply is
+ * copied back up to the caller's size.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dmaown.h"
+#include "owner.h"
+
+static int dmaown_ioctl_get_info(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_info *cmd = arg;
+
+	cmd->out_api_version = DMAOWN_API_VERSION;
+	cmd->out_flags = DMAOWN_OWNER_INFO_FLAGS | DMAOWN_INFO_PROBE_GUARD;
+#ifdef DMAOWN_HAVE_DRIVER_MANAGED_DMA
+	cmd->out_flags |= DMAOWN_INFO_DRIVER_MANAGED_DMA;
+#endif
+	memset(cmd->out_version, 0, sizeof(cmd->out_version));
+	strscpy(cmd->out_version, DMAOWN_VERSION, sizeof(cmd->out_version));
+	return 0;
+}
+
+static int dmaown_ioctl_group_status(struct dmaown_file *file, void *arg)
+{
+	return dmaown_group_status(file, arg);
+}
+
+static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_group *cmd = arg;
+	struct iommu_group *group;
+	unsigned int nr;
+	int ret;
+
+	group = dmaown_group_find(cmd->group_id);
+	if (!group)
+		return -ENOENT;
+	ret = dmaown_group_claim(file, group, NULL, NULL, NULL, &nr);
+	iommu_group_put(group);
+	if (!ret)
+		cmd->out_nr_devices = nr;
+	return ret;
+}
+
+static int dmaown_ioctl_group_release(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_group *cmd = arg;
+
+	return dmaown_group_release(file, cmd->group_id);
+}
+
+/* Validate the device's names: NUL-terminated, bus "" meaning "pci". */
+static int dmaown_device_names(struct dmaown_device *cmd)
+{
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!memchr(cmd->name, 0, sizeof(cmd->name)) ||
+	    !memchr(cmd->bus, 0, sizeof(cmd->bus)) || !cmd->name[0])
+		return -EINVAL;
+	if (!cmd->bus[0])
+		strscpy(cmd->bus, "pci", sizeof(cmd->bus));
+	if (!dmaown_bus_find(cmd->bus))
+		return -EINVAL;
+	return 0;
+}
+
+static int dmaown_ioctl_device_claim(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_device *cmd = arg;
+	struct iommu_group *group;
+	struct device *dev;
+	unsigned int nr;
+	int ret;
+
+	ret = dmaown_device_names(cmd);
+	if (ret)
+		return ret;
+	dev = bus_find_device_by_name(dmaown_bus_find(cmd->bus), NULL,
+				      cmd->name);
+	if (!dev)
+		return -ENOENT;
+	group = iommu_group_get(dev);
+	if (!group) {
+		ret = -ENODEV;
+		goto out_put_dev;
+	}
+	ret = dmaown_group_claim(file, group, dev, cmd->bus, cmd->name, &nr);
+	if (!ret)
+		cmd->out_group_id = iommu_group_id(group);
+	iommu_group_put(group);
+out_put_dev:
+	put_device(dev);
+	return ret;
+}
+
+static int dmaown_ioctl_device_release(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_device *cmd = arg;
+	int ret;
+
+	ret = dmaown_device_names(cmd);
+	if (ret)
+		return ret;
+	return dmaown_device_release(file, cmd->bus, cmd->name);
+}
+
+union dmaown_ucmd_buffer {
+	struct dmaown_info info;
+	struct dmaown_group_status status;
+	struct dmaown_group group;
+	struct dmaown_device device;
+};
+
+struct dmaown_ioctl_op {
+	unsigned int ioctl_num;
+	unsigned int size;
+	unsigned int min_size;
+	int (*execute)(struct dmaown_file *file, void *arg);
+};
+
+#define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last)                       \
+	[_IOC_NR(_ioctl) - DMAOWN_CMD_BASE] = {                            \
+		.ioctl_num = _ioctl,                                       \
+		.size = sizeof(_struct) +                                  \
+			BUILD_BUG_ON_ZERO(sizeof(union dmaown_ucmd_buffer) < \
+					  sizeof(_struct)),                \
+		.min_size = offsetofend(_struct, _last),                   \
+		.execute = _fn,                                            \
+	}
+
+/* clang-format off */
+static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
+	DMAOWN_IOCTL_OP(DMAOWN_GET_INFO, dmaown_ioctl_get_info,
+			struct dmaown_info, out_version),
+	DMAOWN_IOCTL_OP(DMAOWN_GROUP_STATUS, dmaown_ioctl_group_status,
+			struct dmaown_group_status, out_owner_comm),
+	DMAOWN_IOCTL_OP(DMAOWN_GROUP_CLAIM, dmaown_ioctl_group_claim,
+			struct dmaown_group, out_nr_devices),
+	DMAOWN_IOCTL_OP(DMAOWN_GROUP_RELEASE, dmaown_ioctl_group_release,
+			struct dmaown_group, out_nr_devices),
+	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_CLAIM, dmaown_ioctl_device_claim,
+			struct dmaown_device, __reserved),
+	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_RELEASE, dmaown_ioctl_device_release,
+			struct dmaown_device, __reserved),
+};
+/* clang-format on */
+
+static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	const struct dmaown_ioctl_op *op;
+	union dmaown_ucmd_buffer buf;
+	void __user *uarg = (void __user *)arg;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 size, flags;
+	int ret;
+
+	if (nr < DMAOWN_CMD_BASE ||
+	    nr - DMAOWN_CMD_BASE >= ARRAY_SIZE(dmaown_ioctl_ops))
+		return -ENOTTY;
+	op = &dmaown_ioctl_ops[nr - DMAOWN_CMD_BASE];
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	if (get_user(size, (u32 __user *)uarg))
+		return -EFAULT;
+	if (size < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&buf, op->size, uarg, size);
+	if (ret)
+		return ret;
+	/* Every struct: size, then flags. No flag is defined yet. */
+	flags = ((u32 *)&buf)[1];
+	if (flags)
+		return -EOPNOTSUPP;
+
+	ret = op->execute(filp->private_data, &buf);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &buf, min(size, op->size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int dmaown_fops_open(struct inode *inode, struct file *filp)
+{
+	struct dmaown_file *file;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	file = kzalloc(sizeof(*file), GFP_KERNEL);
+	if (!file)
+		return -ENOMEM;
+	dmaown_file_init(file);
+	filp->private_data = file;
+	return stream_open(inode, filp);
+}
+
+static int dmaown_fops_release(struct inode *inode, struct file *filp)
+{
+	struct dmaown_file *file = filp->private_data;
+
+	dmaown_file_release(file);
+	kfree(file);
+	return 0;
+}
+
+/* POLLERR once a claim of this file was revoked, until it is released. */
+static __poll_t dmaown_fops_poll(struct file *filp, poll_table *wait)
+{
+	struct dmaown_file *file = filp->private_data;
+
+	poll_wait(filp, &file->wait, wait);
+	return dmaown_file_revoked(file) ? EPOLLERR : 0;
+}
+
+static const struct file_operations dmaown_fops = {
+	.owner = THIS_MODULE,
+	.open = dmaown_fops_open,
+	.release = dmaown_fops_release,
+	.unlocked_ioctl = dmaown_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = dmaown_fops_poll,
+};
+
+static struct miscdevice dmaown_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "dmaown",
+	.fops = &dmaown_fops,
+	.mode = 0600,
+};
+
+int dmaown_cdev_init(void)
+{
+	return misc_register(&dmaown_misc);
+}
+
+void dmaown_cdev_exit(void)
+{
+	misc_deregister(&dmaown_misc);
+}

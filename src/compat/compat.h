@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compat layer: every difference between the supported kernels (5.10, 6.1,
+ * 6.12) lives here or in compat/owner_legacy.c. The rest of dmaown is
+ * written against the newest kernel and tests only DMAOWN_HAVE_* macros,
+ * which src/compat/Kbuild.include derives from the kernel headers.
+ *
+ * Force-included in every object (Kbuild: -include).
+ */
+#ifndef _DMAOWN_COMPAT_H
+#define _DMAOWN_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+
+#ifndef DMAOWN_HAVE_GROUP_ISOLATED_MSI
+#include <linux/irqdomain.h>
+#endif
+
+/*
+ * The probe guard's target: the driver core's binding path, entered with
+ * (struct device *dev, struct device_driver *drv) on every supported kernel.
+ * It is static: the kprobe resolves it by name at load time.
+ */
+#define DMAOWN_GUARD_SYMBOL "really_probe"
+
+#ifdef DMAOWN_HAVE_CONST_BUS_TYPE
+#define dmaown_bus_type const struct bus_type
+#else
+#define dmaown_bus_type struct bus_type
+#endif
+
+/**
+ * dmaown_compat_driver_managed_dma() - does @drv declare driver_managed_dma?
+ * @drv: a driver
+ *
+ * The flag lives in the bus-specific driver structs (Linux 5.19+); older
+ * kernels have no such declaration, and nothing is known to be safe by it.
+ *
+ * Context: any.
+ */
+static inline bool dmaown_compat_driver_managed_dma(struct device_driver *drv)
+{
+#ifdef DMAOWN_HAVE_DRIVER_MANAGED_DMA
+	if (drv->bus == &pci_bus_type)
+		return to_pci_driver(drv)->driver_managed_dma;
+	if (drv->bus == &platform_bus_type)
+		return to_platform_driver(drv)->driver_managed_dma;
+#endif
+	return false;
+}
+
+/**
+ * dmaown_compat_msi_isolated() - are the MSIs of @group isolated?
+ * @group: the group
+ * @devs: its devices
+ * @n: how many
+ *
+ * 6.3+ asks the group; 5.19+ asks each device for IOMMU_CAP_INTR_REMAP;
+ * older kernels ask the bus. Before 6.3 an MSI-remapping irq domain counts
+ * too (irq_domain_check_msi_remap), as VFIO type1 does.
+ *
+ * Context: may sleep.
+ */
+static inline bool dmaown_compat_msi_isolated(struct iommu_group *group,
+					      struct device **devs, int n)
+{
+#ifdef DMAOWN_HAVE_GROUP_ISOLATED_MSI
+	return iommu_group_has_isolated_msi(group);
+#else
+	bool isolated = true;
+	int i;
+
+	for (i = 0; i < n; i++) {
+#ifdef DMAOWN_HAVE_DEVICE_IOMMU_CAPABLE
+		if (!device_iommu_capable(devs[i], IOMMU_CAP_INTR_REMAP))
+#else
+		if (!iommu_capable(devs[i]->bus, IOMMU_CAP_INTR_REMAP))
+#endif
+			isolated = false;
+	}
+	return isolated || irq_domain_check_msi_remap();
+#endif
+}
+
+#endif /* _DMAOWN_COMPAT_H */

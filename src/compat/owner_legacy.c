@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA ownership for kernels without the core API (before Linux 5.19:
+ * Debian 11's 5.10). dmaown provides the whole model itself:
+ *
+ *  - viability: its own walk (status.c), with this file's notion of a
+ *    DMA-safe driver: VFIO's allowlist and bridge rule, plus the admin's
+ *    safe_drivers= list;
+ *  - the blocking domain: an empty paging (UNMANAGED) domain attached with
+ *    iommu_attach_group(), which fails with -EBUSY when the group is on any
+ *    domain but its default one (that is how VFIO type1 and dmaown exclude
+ *    each other here);
+ *  - probe denial: the guard (guard.c), published before the viability
+ *    walk (DMAOWN_OWNER_GUARD_FIRST);
+ *  - hot-add: 5.10's iommu_probe_device() attaches the default domain to a
+ *    new member after the group's own domain, so the new member is put
+ *    back on the blocking domain from the ADD_DEVICE notifier, which runs
+ *    after the IOMMU core's.
+ *
+ * Never a plain detach: on many IOMMU drivers that means passthrough.
+ */
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include "owner.h"
+
+/* VFIO's vfio_driver_allowed[] and the DMA-safe drivers of later kernels. */
+static const char *const dmaown_legacy_safe[] = {
+	"vfio-pci",
+	"pci-stub",
+	"pcieport",
+};
+
+static int dmaown_first_dev(struct device *dev, void *data)
+{
+	*(struct device **)data = dev;
+	return 1;
+}
+
+int dmaown_owner_claim(struct dmaown_claim *claim)
+{
+	struct iommu_domain *domain;
+	struct device *dev = NULL;
+	int ret;
+
+	iommu_group_for_each_dev(claim->group, &dev, dmaown_first_dev);
+	if (!dev)
+		return -ENODEV;
+	/* The group holds its devices: dev stays valid while we use it. */
+	domain = iommu_domain_alloc(dev->bus);
+	if (!domain)
+		return -ENOMEM;
+	ret = iommu_attach_group(domain, claim->group);
+	if (ret) {
+		iommu_domain_free(domain);
+		return ret;
+	}
+	claim->domain = domain;
+	return 0;
+}
+
+void dmaown_owner_release(struct dmaown_claim *claim)
+{
+	/* Re-attaches the default domain to every member. */
+	iommu_detach_group(claim->domain, claim->group);
+	iommu_domain_free(claim->domain);
+	claim->domain = NULL;
+}
+
+int dmaown_owner_device_added(struct dmaown_claim *claim, struct device *dev)
+{
+	struct iommu_domain *domain = claim->domain;
+
+	if (!domain->ops->attach_dev)
+		return -ENODEV;
+	return domain->ops->attach_dev(domain, dev);
+}
+
+bool dmaown_owner_claimed_elsewhere(struct iommu_group *group,
+				    struct device *member, bool viable)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(member);
+
+	/*
+	 * No ownership record before 5.19: a group on an unmanaged domain
+	 * that is not dmaown's belongs to someone (VFIO type1).
+	 */
+	return domain && domain->type == IOMMU_DOMAIN_UNMANAGED;
+}
+
+bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv)
+{
+	int i;
+
+	/* VFIO's bridge rule: a bridge's driver does not DMA for its bus. */
+	if (dev_is_pci(dev) &&
+	    to_pci_dev(dev)->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(dmaown_legacy_safe); i++)
+		if (!strcmp(drv->name, dmaown_legacy_safe[i]))
+			return true;
+	return dmaown_safe_driver_listed(drv->name);
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmaown private types.
+ *
+ * Locking:
+ *
+ *  dmaown_lock (mutex, group.c) protects the set of claims: the owned list
+ *  (writers), every struct dmaown_claim field but the RCU list linkage
+ *  reads, and every dmaown_file's claim list. It is taken by the ioctls, by
+ *  file release, and by the bus notifiers.
+ *
+ *  Order:  device_lock(dev) -> dmaown_lock -> iommu group->mutex
+ *
+ *  The bus notifiers run with device_lock held for the bind/unbind events,
+ *  so nothing may take device_lock while holding dmaown_lock. The legacy
+ *  claim (kernels without core DMA ownership) therefore publishes its claim,
+ *  drops dmaown_lock, walks the group's devices under device_lock, and takes
+ *  dmaown_lock again to attach the blocking domain.
+ *  iommu_group_for_each_dev() calls back with group->mutex held: the
+ *  callbacks only take device references, never a lock.
+ *
+ *  The owned list is read under RCU by the probe guard: its kprobe
+ *  pre-handler runs with preemption disabled and may neither sleep nor take
+ *  a mutex. It compares dev->iommu_group with claim->group and reads the
+ *  claim's id, pid and comm, which never change after publication. Claims
+ *  are freed with kfree_rcu().
+ */
+#ifndef _DMAOWN_H
+#define _DMAOWN_H
+
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <uapi/linux/dmaown.h>
+
+struct dmaown_file;
+
+/**
+ * struct dmaown_claim_dev - a device claimed by DEVICE_CLAIM
+ * @node: in dmaown_claim.devices
+ * @dev: the device, referenced
+ * @bus: its bus name, as given
+ * @name: its name
+ */
+struct dmaown_claim_dev {
+	struct list_head node;
+	struct device *dev;
+	char bus[DMAOWN_BUS_LEN];
+	char name[DMAOWN_NAME_LEN];
+};
+
+/**
+ * struct dmaown_claim - a group owned by one dmaown file
+ * @node: in the owned list while published (RCU; writers hold dmaown_lock)
+ * @file_node: in @file's claim list, until released
+ * @group: the IOMMU group, referenced
+ * @file: the owning file
+ * @id: iommu_group_id() of @group
+ * @pid: pid of the task that claimed it, for logs and status
+ * @comm: that task's comm
+ * @group_claimed: this file holds a GROUP_CLAIM on the group
+ * @devices: struct dmaown_claim_dev, this file's DEVICE_CLAIMs in the group
+ * @active: the group is owned in the IOMMU layer (on the blocking domain)
+ * @stale: group membership changed while a legacy claim was in progress
+ * @revoked: the claim was revoked (a member left the group): only a
+ *	tombstone remains, so that the owner learns of it
+ * @domain: the blocking domain dmaown allocated (legacy ownership only)
+ * @rcu: for kfree_rcu()
+ */
+struct dmaown_claim {
+	struct list_head node;
+	struct list_head file_node;
+	struct iommu_group *group;
+	struct dmaown_file *file;
+	int id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	bool group_claimed;
+	struct list_head devices;
+	bool active;
+	bool stale;
+	bool revoked;
+	struct iommu_domain *domain;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct dmaown_file - one open of /dev/dmaown
+ * @claims: struct dmaown_claim.file_node (dmaown_lock)
+ * @nr_revoked: number of revoked claims (tombstones) on @claims
+ * @wait: poll() waiters, woken on revocation
+ */
+struct dmaown_file {
+	struct list_head claims;
+	unsigned int nr_revoked;
+	wait_queue_head_t wait;
+};
+
+#define DMAOWN_NR_BUSES 2
+
+/* main.c: module parameters */
+bool dmaown_safe_driver_listed(const char *name);
+bool dmaown_safe_drivers_set(void);
+
+/* group.c: claims */
+void dmaown_file_init(struct dmaown_file *file);
+void dmaown_file_release(struct dmaown_file *file);
+bool dmaown_file_revoked(struct dmaown_file *file);
+struct iommu_group *dmaown_group_find(unsigned int id);
+dmaown_bus_type *dmaown_bus_find(const char *name);
+dmaown_bus_type *dmaown_bus_get(unsigned int i);
+int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
+		       struct device *dev, const char *bus, const char *name,
+		       unsigned int *nr_devices);
+int dmaown_group_release(struct dmaown_file *file, unsigned int id);
+int dmaown_device_release(struct dmaown_file *file, const char *bus,
+			  const char *name);
+int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
+		       pid_t *pid, char *comm);
+struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group);
+void dmaown_device_added(struct device *dev);
+void dmaown_device_removed(struct device *dev);
+void dmaown_driver_bound(struct device *dev);
+void dmaown_groups_exit(void);
+
+/* status.c: viability and status */
+int dmaown_group_devices(struct iommu_group *group, struct device ***devsp);
+void dmaown_put_devices(struct device **devs, int n);
+int dmaown_group_check_viable(struct iommu_group *group);
+int dmaown_group_status(struct dmaown_file *file,
+			struct dmaown_group_status *st);
+
+/* cdev.c */
+int dmaown_cdev_init(void);
+void dmaown_cdev_exit(void);
+
+/* guard.c */
+int dmaown_guard_init(void);
+void dmaown_guard_exit(void);
+
+/* notifier.c */
+int dmaown_notifier_init(void);
+void dmaown_notifier_exit(void);
+
+#endif /* _DMAOWN_H */

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probe guard: a kprobe on the driver core's binding path that refuses,
+ * with -EBUSY and before anything is touched, to bind a driver that is not
+ * DMA-safe to a device of an owned group.
+ *
+ * The pre-handler redirects the probed function to dmaown_guard_deny(),
+ * which returns -EBUSY to its caller in place of the real function. A
+ * kprobe changes the instruction pointer only when its ftrace ops carries
+ * IPMODIFY, which kprobes arm only for a probe with a post-handler: hence
+ * the empty one. IPMODIFY is exclusive per function, so a livepatch of the
+ * target makes registration fail with -EBUSY, and the module with it.
+ *
+ * With core DMA ownership (5.19+) the core refuses the same probes in
+ * dma_configure; the guard still gives one policy and one log line on every
+ * kernel. Without it (5.10) the guard is the only thing that stops a driver.
+ *
+ * The pre-handler runs with preemption disabled: RCU reads only, no sleep,
+ * no mutex, no reference counting.
+ */
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+
+#include "dmaown.h"
+#include "owner.h"
+
+static noinline notrace int dmaown_guard_deny(void)
+{
+	return -EBUSY;
+}
+NOKPROBE_SYMBOL(dmaown_guard_deny);
+
+static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct device *dev = (void *)regs_get_kernel_argument(regs, 0);
+	struct device_driver *drv = (void *)regs_get_kernel_argument(regs, 1);
+	struct iommu_group *group = READ_ONCE(dev->iommu_group);
+	struct dmaown_claim *claim;
+	bool deny = false;
+
+	if (!group)
+		return 0;
+
+	rcu_read_lock();
+	claim = dmaown_owned_lookup_rcu(group);
+	if (claim && !dmaown_driver_dma_safe(dev, drv)) {
+		/* Never dev_*(): it would name a driver that is not ours. */
+		pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=%s[%d]\n",
+				    dev_name(dev), drv->name, claim->id,
+				    claim->comm, claim->pid);
+		deny = true;
+	}
+	rcu_read_unlock();
+
+	if (!deny)
+		return 0;
+	instruction_pointer_set(regs, (unsigned long)dmaown_guard_deny);
+	/* The instruction pointer changed: kprobes must not resume. */
+	return 1;
+}
+NOKPROBE_SYMBOL(dmaown_guard_pre);
+
+static void dmaown_guard_post(struct kprobe *kp, struct pt_regs *regs,
+			      unsigned long flags)
+{
+}
+NOKPROBE_SYMBOL(dmaown_guard_post);
+
+static struct kprobe dmaown_guard_kprobe = {
+	.symbol_name = DMAOWN_GUARD_SYMBOL,
+	.pre_handler = dmaown_guard_pre,
+	.post_handler = dmaown_guard_post,
+};
+
+int dmaown_guard_init(void)
+{
+	int ret = register_kprobe(&dmaown_guard_kprobe);
+
+	if (ret == -EBUSY)
+		pr_err("cannot guard %s: another ftrace user modifies it (a livepatch?)\n",
+		       DMAOWN_GUARD_SYMBOL);
+	else if (ret)
+		pr_err("cannot guard %s: register_kprobe: %d\n",
+		       DMAOWN_GUARD_SYMBOL, ret);
+	return ret;
+}
+
+void dmaown_guard_exit(void)
+{
+	unregister_kprobe(&dmaown_guard_kprobe);
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaown: user DMA ownership of IOMMU groups for VM managers.
+ *
+ * Module init and exit, and the module parameters. The guard and the
+ * notifiers are in place before /dev/dmaown appears, so that no claim can
+ * exist without them; exit runs in the reverse order.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "dmaown.h"
+#include "owner.h"
+
+#define DMAOWN_MAX_SAFE_DRIVERS 16
+
+static char *safe_drivers;
+module_param(safe_drivers, charp, 0444);
+MODULE_PARM_DESC(safe_drivers,
+		 "Comma-separated extra DMA-safe driver names, allowed to stay bound in an owned group (kernels without driver_managed_dma only)");
+
+static char dmaown_safe_buf[256];
+static const char *dmaown_safe[DMAOWN_MAX_SAFE_DRIVERS];
+static unsigned int dmaown_nr_safe;
+
+/**
+ * dmaown_safe_driver_listed() - did the admin declare @name DMA-safe?
+ * @name: a driver name
+ *
+ * Context: any: the list is fixed at load time.
+ */
+bool dmaown_safe_driver_listed(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < dmaown_nr_safe; i++)
+		if (!strcmp(name, dmaown_safe[i]))
+			return true;
+	return false;
+}
+
+static int dmaown_parse_safe_drivers(void)
+{
+	char *s = dmaown_safe_buf, *name;
+
+	if (!safe_drivers)
+		return 0;
+	if (strscpy(dmaown_safe_buf, safe_drivers, sizeof(dmaown_safe_buf)) < 0) {
+		pr_err("safe_drivers: list too long\n");
+		return -EINVAL;
+	}
+	while ((name = strsep(&s, ", \t\n"))) {
+		if (!*name)
+			continue;
+		if (dmaown_nr_safe == DMAOWN_MAX_SAFE_DRIVERS) {
+			pr_err("safe_drivers: more than %d names\n",
+			       DMAOWN_MAX_SAFE_DRIVERS);
+			return -EINVAL;
+		}
+		dmaown_safe[dmaown_nr_safe++] = name;
+	}
+#ifdef DMAOWN_HAVE_DRIVER_MANAGED_DMA
+	if (dmaown_nr_safe)
+		pr_warn("safe_drivers is ignored: this kernel knows DMA-safe drivers by driver_managed_dma\n");
+#endif
+	return 0;
+}
+
+static int __init dmaown_init(void)
+{
+	int ret;
+
+	ret = dmaown_parse_safe_drivers();
+	if (ret)
+		return ret;
+	ret = dmaown_notifier_init();
+	if (ret)
+		return ret;
+	ret = dmaown_guard_init();
+	if (ret)
+		goto err_notifier;
+	ret = dmaown_cdev_init();
+	if (ret)
+		goto err_guard;
+
+	pr_info("dmaown %s loaded: ownership=%s guard=%s driver_managed_dma=%s safe_drivers=%u\n",
+		DMAOWN_VERSION, DMAOWN_OWNER_NAME, DMAOWN_GUARD_SYMBOL,
+		IS_ENABLED(DMAOWN_HAVE_DRIVER_MANAGED_DMA) ? "yes" : "no",
+		dmaown_nr_safe);
+	return 0;
+
+err_guard:
+	dmaown_guard_exit();
+err_notifier:
+	dmaown_notifier_exit();
+	return ret;
+}
+
+static void __exit dmaown_exit(void)
+{
+	dmaown_cdev_exit();
+	dmaown_guard_exit();
+	dmaown_notifier_exit();
+	dmaown_groups_exit();
+	pr_info("dmaown unloaded\n");
+}
+
+module_init(dmaown_init);
+module_exit(dmaown_exit);
+
+MODULE_DESCRIPTION("User DMA ownership of IOMMU groups");
+MODULE_AUTHOR("The dmaown authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(DMAOWN_VERSION);

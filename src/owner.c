@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA ownership through the kernel's own API (Linux 5.19+).
+ *
+ * iommu_group_claim_dma_owner() checks that no kernel driver that uses the
+ * DMA API is bound (its count of such drivers must be zero), puts the whole
+ * group on a blocking domain (IOMMU_DOMAIN_BLOCKED where the IOMMU driver
+ * has one, else an empty paging domain), and from then on makes every such
+ * driver's probe fail in dma_configure. VFIO and iommufd use the same
+ * ownership, so the second asker fails. Members hot-added to an owned group
+ * join the blocking domain.
+ */
+#include "owner.h"
+
+int dmaown_owner_claim(struct dmaown_claim *claim)
+{
+	int ret = iommu_group_claim_dma_owner(claim->group, claim);
+
+	/*
+	 * The core says EPERM both when a kernel driver is bound and when
+	 * another owner holds the group: to our callers both are EBUSY.
+	 */
+	return ret == -EPERM ? -EBUSY : ret;
+}
+
+void dmaown_owner_release(struct dmaown_claim *claim)
+{
+	iommu_group_release_dma_owner(claim->group);
+}
+
+int dmaown_owner_device_added(struct dmaown_claim *claim, struct device *dev)
+{
+	/* The core attached the group's blocking domain to the new member. */
+	return 0;
+}
+
+bool dmaown_owner_claimed_elsewhere(struct iommu_group *group,
+				    struct device *member, bool viable)
+{
+	/*
+	 * The core's owner count also counts bound kernel drivers; when none
+	 * is bound, a count means a user owner (VFIO, iommufd).
+	 */
+	return viable && iommu_group_dma_owner_claimed(group);
+}
+
+bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv)
+{
+	/*
+	 * Only drivers that declare driver_managed_dma: the core refuses a
+	 * claim while any other is bound, whatever dmaown would allow.
+	 */
+	return dmaown_compat_driver_managed_dma(drv);
+}

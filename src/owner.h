@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The DMA-ownership backend: how a group is taken from the kernel and given
+ * back. Two implementations sit behind this interface:
+ *
+ *  - owner.c, for kernels with core DMA ownership (Linux 5.19+):
+ *    iommu_group_claim_dma_owner() gives the blocking domain, probe denial
+ *    and exclusion with VFIO/iommufd;
+ *  - compat/owner_legacy.c, for kernels without it (5.10): dmaown's own
+ *    viability walk, its own empty paging domain and the probe guard.
+ *
+ * Kbuild picks one (src/compat/Kbuild.include).
+ */
+#ifndef _DMAOWN_OWNER_H
+#define _DMAOWN_OWNER_H
+
+#include "dmaown.h"
+
+/*
+ * DMAOWN_OWNER_GUARD_FIRST: the backend relies on the probe guard for
+ * exclusion with drivers: the claim must be published (so the guard denies
+ * new binds) before its devices are checked for drivers.
+ */
+#ifdef DMAOWN_HAVE_GROUP_DMA_OWNER
+#define DMAOWN_OWNER_GUARD_FIRST false
+#define DMAOWN_OWNER_INFO_FLAGS DMAOWN_INFO_CORE_OWNERSHIP
+#define DMAOWN_OWNER_NAME "core"
+#else
+#define DMAOWN_OWNER_GUARD_FIRST true
+#define DMAOWN_OWNER_INFO_FLAGS DMAOWN_INFO_LEGACY_OWNERSHIP
+#define DMAOWN_OWNER_NAME "legacy"
+#endif
+
+/**
+ * dmaown_owner_claim() - take @claim->group for user DMA
+ * @claim: the claim; on success the whole group is on a blocking domain
+ *
+ * Context: Caller holds dmaown_lock.
+ * Return: 0, -EBUSY when the group is not viable or owned elsewhere, or
+ * another negative errno from the IOMMU layer.
+ */
+int dmaown_owner_claim(struct dmaown_claim *claim);
+
+/**
+ * dmaown_owner_release() - give @claim->group back to its default domain
+ * @claim: an active claim
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_owner_release(struct dmaown_claim *claim);
+
+/**
+ * dmaown_owner_device_added() - a device joined the owned @claim->group
+ * @claim: an active claim
+ * @dev: the new member
+ *
+ * Context: Caller holds dmaown_lock.
+ * Return: 0 when @dev is on the blocking domain, else a negative errno
+ * (the caller then revokes the claim).
+ */
+int dmaown_owner_device_added(struct dmaown_claim *claim, struct device *dev);
+
+/**
+ * dmaown_owner_claimed_elsewhere() - does a kernel owner hold @group?
+ * @group: a group no dmaown file owns
+ * @member: one of its devices
+ * @viable: no device of @group has a driver that is not DMA-safe
+ *
+ * Context: may sleep; takes group->mutex.
+ */
+bool dmaown_owner_claimed_elsewhere(struct iommu_group *group,
+				    struct device *member, bool viable);
+
+/**
+ * dmaown_driver_dma_safe() - may @drv stay bound to a device of an owned group?
+ * @dev: the device
+ * @drv: its (prospective) driver
+ *
+ * Context: any, including the probe guard's atomic context.
+ */
+bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv);
+
+#endif /* _DMAOWN_OWNER_H */
