@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sys.c - topology, sysfs/PCI, modules, /dev/dmaown and /dev/kmsg helpers
+ * for dmaown's in-guest tests.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* --- topology ---------------------------------------------------------- */
+
+static struct {
+	char var[64], val[128];
+} topo_vars[64];
+static int topo_nr = -1;
+
+static void topo_load(void)
+{
+	char line[256], *eq, *end;
+	FILE *f;
+
+	topo_nr = 0;
+	f = fopen("/etc/dmaown-topology", "r");
+	if (!f)
+		return;
+	while (topo_nr < 64 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		eq = strchr(line, '=');
+		if (line[0] == '#' || !eq)
+			continue;
+		*eq++ = 0;
+		/* allow VAR="value" as a shell would write it */
+		if (*eq == '"' || *eq == '\'') {
+			end = strrchr(eq + 1, *eq);
+			if (end)
+				*end = 0;
+			eq++;
+		}
+		scopy(topo_vars[topo_nr].var, sizeof(topo_vars[0].var), line);
+		scopy(topo_vars[topo_nr].val, sizeof(topo_vars[0].val), eq);
+		topo_nr++;
+	}
+	fclose(f);
+}
+
+const char *topo(const char *var, const char *def)
+{
+	const char *env = getenv(var);
+
+	if (env)
+		return env;
+	if (topo_nr < 0)
+		topo_load();
+	for (int i = 0; i < topo_nr; i++)
+		if (!strcmp(topo_vars[i].var, var))
+			return topo_vars[i].val;
+	return def;
+}
+
+bool cmdline_has(const char *word)
+{
+	char buf[4096], *tok, *save;
+
+	if (sysfs_read("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return false;
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+		if (!strcmp(tok, word))
+			return true;
+	return false;
+}
+
+const char *witness_unusable(const char *bdf)
+{
+	static char why[256];
+	char path[PATH_MAX], type[64];
+	int gid;
+
+	if (!cmdline_has("iommu=pt"))
+		return "needs the identity default domain: not booted with iommu=pt";
+	gid = pci_group(bdf);
+	if (gid < 0) {
+		snprintf(why, sizeof(why), "%s has no IOMMU group", bdf);
+		return why;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", gid);
+	if (sysfs_read(path, type, sizeof(type)) > 0 && strcmp(type, "identity")) {
+		snprintf(why, sizeof(why), "group %d default domain is %s, not identity", gid, type);
+		return why;
+	}
+	return NULL;
+}
+
+/* --- files, sysfs, PCI ------------------------------------------------- */
+
+void scopy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = 0;
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return n;
+}
+
+int sysfs_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+int read_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX], *base;
+	ssize_t n;
+
+	buf[0] = 0;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	scopy(buf, len, base ? base + 1 : target);
+	return 0;
+}
+
+static char *pci_path(char *buf, const char *bdf, const char *file)
+{
+	snprintf(buf, PATH_MAX, "/sys/bus/pci/devices/%s%s%s", bdf, file ? "/" : "", file ? file : "");
+	return buf;
+}
+
+bool pci_exists(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	return path_exists(pci_path(path, bdf, NULL));
+}
+
+int pci_group(const char *bdf)
+{
+	char path[PATH_MAX], name[64], *end;
+	long id;
+	int ret;
+
+	if (!pci_exists(bdf))
+		return -ENOENT;
+	ret = read_link_name(pci_path(path, bdf, "iommu_group"), name, sizeof(name));
+	if (ret)
+		return ret;
+	if (!name[0])
+		return -ENOENT;
+	id = strtol(name, &end, 10);
+	return *end ? -EINVAL : (int)id;
+}
+
+int pci_driver(const char *bdf, char *drv, size_t len)
+{
+	char path[PATH_MAX];
+
+	drv[0] = 0;
+	if (!pci_exists(bdf))
+		return -ENOENT;
+	return read_link_name(pci_path(path, bdf, "driver"), drv, len);
+}
+
+bool pci_has_driver(const char *bdf, const char *drv)
+{
+	char cur[NAME_LEN];
+
+	return pci_driver(bdf, cur, sizeof(cur)) == 0 && !strcmp(cur, drv);
+}
+
+int pci_bind(const char *bdf, const char *drv)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
+	return sysfs_write(path, bdf);
+}
+
+int pci_unbind(const char *bdf)
+{
+	char path[PATH_MAX], drv[NAME_LEN];
+	int ret;
+
+	ret = pci_driver(bdf, drv, sizeof(drv));
+	if (ret || !drv[0])
+		return ret;
+	return sysfs_write(pci_path(path, bdf, "driver/unbind"), bdf);
+}
+
+int pci_drivers_probe(const char *bdf)
+{
+	return sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+}
+
+int pci_set_override(const char *bdf, const char *drv)
+{
+	char path[PATH_MAX];
+
+	return sysfs_write(pci_path(path, bdf, "driver_override"), drv && drv[0] ? drv : "\n");
+}
+
+int pci_remove(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	return sysfs_write(pci_path(path, bdf, "remove"), "1");
+}
+
+int pci_rescan(void)
+{
+	return sysfs_write("/sys/bus/pci/rescan", "1");
+}
+
+int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	char cur[NAME_LEN];
+
+	for (;;) {
+		if (pci_driver(bdf, cur, sizeof(cur)) == 0 && !strcmp(cur, drv))
+			return 0;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		msleep(20);
+	}
+}
+
+int pci_ensure_driver(const char *bdf, const char *drv)
+{
+	char cur[NAME_LEN];
+	int ret;
+
+	ret = pci_driver(bdf, cur, sizeof(cur));
+	if (ret)
+		return ret;
+	if (!strcmp(cur, drv))
+		return 0;
+	if (cur[0]) {
+		ret = pci_unbind(bdf);
+		if (ret)
+			return ret;
+	}
+	ret = pci_bind(bdf, drv);
+	if (ret == -ENOENT) { /* driver not loaded */
+		run("modprobe %s", drv);
+		ret = pci_wait_driver(bdf, drv, 3000);
+		if (ret)
+			ret = pci_bind(bdf, drv);
+	}
+	if (ret && ret != -EEXIST && ret != -EBUSY)
+		return ret;
+	return pci_wait_driver(bdf, drv, 5000);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int sys_groups(int *ids, int max)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/sys/kernel/iommu_groups");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)) && n < max)
+		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
+			ids[n++] = atoi(d->d_name);
+	closedir(dir);
+	qsort(ids, n, sizeof(*ids), cmp_int);
+	return n;
+}
+
+static int cmp_sysdev(const void *a, const void *b)
+{
+	return strcmp(((const struct sysdev *)a)->name, ((const struct sysdev *)b)->name);
+}
+
+int sys_group_devices(int gid, struct sysdev *devs, int max)
+{
+	char path[PATH_MAX], dpath[PATH_MAX + 300];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", gid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)) && n < max) {
+		if (d->d_name[0] == '.')
+			continue;
+		memset(&devs[n], 0, sizeof(devs[n]));
+		scopy(devs[n].name, sizeof(devs[n].name), d->d_name);
+		snprintf(dpath, sizeof(dpath), "%s/%s/subsystem", path, d->d_name);
+		read_link_name(dpath, devs[n].bus, sizeof(devs[n].bus));
+		snprintf(dpath, sizeof(dpath), "%s/%s/driver", path, d->d_name);
+		read_link_name(dpath, devs[n].driver, sizeof(devs[n].driver));
+		n++;
+	}
+	closedir(dir);
+	qsort(devs, n, sizeof(*devs), cmp_sysdev);
+	return n;
+}
+
+/* --- processes, modules ------------------------------------------------ */
+
+int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+int module_load(const char *path, const char *params)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+bool module_loaded(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return path_exists(path);
+}
+
+int dmaown_reload(void)
+{
+	int ret;
+
+	if (module_loaded("dmaown")) {
+		ret = module_unload("dmaown");
+		if (ret)
+			return ret;
+	}
+	return module_load(DMAOWN_MODULE, DMAOWN_PARAMS);
+}
+
+/* --- /dev/dmaown -------------------------------------------------------- */
+
+int dmaown_open(void)
+{
+	return open("/dev/dmaown", O_RDWR | O_CLOEXEC);
+}
+
+int dmaown_info(int fd, struct dmaown_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, DMAOWN_GET_INFO, info);
+}
+
+int dmaown_status(int fd, uint32_t gid, struct dmaown_group_status *st,
+		  struct dmaown_device_info *devs, uint32_t len)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->group_id = gid;
+	st->devices_len = len;
+	st->devices_uptr = (uintptr_t)devs;
+	return ioctl(fd, DMAOWN_GROUP_STATUS, st);
+}
+
+int dmaown_state(int fd, uint32_t gid)
+{
+	struct dmaown_group_status st;
+
+	if (dmaown_status(fd, gid, &st, NULL, 0))
+		return -1;
+	return st.out_state;
+}
+
+static int group_ioctl(int fd, unsigned long req, uint32_t gid)
+{
+	struct dmaown_group g = { .size = sizeof(g), .group_id = gid };
+
+	return ioctl(fd, req, &g);
+}
+
+int dmaown_group_claim(int fd, uint32_t gid)
+{
+	return group_ioctl(fd, DMAOWN_GROUP_CLAIM, gid);
+}
+
+int dmaown_group_release(int fd, uint32_t gid)
+{
+	return group_ioctl(fd, DMAOWN_GROUP_RELEASE, gid);
+}
+
+static int device_ioctl(int fd, unsigned long req, const char *name, const char *bus, uint32_t *gid)
+{
+	struct dmaown_device d = { .size = sizeof(d) };
+	int ret;
+
+	scopy(d.name, sizeof(d.name), name);
+	scopy(d.bus, sizeof(d.bus), bus ? bus : "");
+	ret = ioctl(fd, req, &d);
+	if (!ret && gid)
+		*gid = d.out_group_id;
+	return ret;
+}
+
+int dmaown_device_claim(int fd, const char *name, const char *bus, uint32_t *gid)
+{
+	return device_ioctl(fd, DMAOWN_DEVICE_CLAIM, name, bus, gid);
+}
+
+int dmaown_device_release(int fd, const char *name, const char *bus)
+{
+	return device_ioctl(fd, DMAOWN_DEVICE_RELEASE, name, bus, NULL);
+}
+
+int poll_revents(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLPRI };
+	int ret;
+
+	ret = poll(&p, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	return ret ? p.revents : 0;
+}
+
+/* --- kernel log ---------------------------------------------------------- */
+
+int kmsg_begin(struct kmsg *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	if (lseek(k->fd, 0, SEEK_END) < 0) {
+		close(k->fd);
+		k->fd = -1;
+		return -errno;
+	}
+	return 0;
+}
+
+void kmsg_collect(struct kmsg *k)
+{
+	char rec[8192], *text, *nl;
+	ssize_t n;
+	size_t len;
+
+	if (k->fd < 0)
+		return;
+	for (;;) {
+		n = read(k->fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE) /* overwritten records: go on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = 0;
+		len = strlen(text);
+		if (k->len + len + 2 > k->cap) {
+			size_t cap = (k->cap + len + 2) * 2;
+			char *buf = realloc(k->buf, cap);
+
+			if (!buf)
+				return;
+			k->buf = buf;
+			k->cap = cap;
+		}
+		memcpy(k->buf + k->len, text, len);
+		k->len += len;
+		k->buf[k->len++] = '\n';
+		k->buf[k->len] = 0;
+	}
+}
+
+static int count_lines(struct kmsg *k, bool (*match)(const char *, const void *), const void *arg)
+{
+	char *line, *save, *copy;
+	int n = 0;
+
+	if (!k->len)
+		return 0;
+	copy = strdup(k->buf);
+	if (!copy)
+		return 0;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		n += match(line, arg);
+	free(copy);
+	return n;
+}
+
+struct two {
+	const char *a, *b;
+};
+
+static bool match_two(const char *line, const void *arg)
+{
+	const struct two *t = arg;
+
+	return strstr(line, t->a) && (!t->b || strstr(line, t->b));
+}
+
+int kmsg_count(struct kmsg *k, const char *a, const char *b)
+{
+	struct two t = { a, b };
+
+	return count_lines(k, match_two, &t);
+}
+
+int kmsg_wait(struct kmsg *k, const char *a, const char *b, int want, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	int n;
+
+	for (;;) {
+		kmsg_collect(k);
+		n = kmsg_count(k, a, b);
+		if (n >= want || now_ms() >= end)
+			return n;
+		msleep(50);
+	}
+}
+
+static bool match_bad(const char *line, const void *arg)
+{
+	static const char *const bad[] = {
+		"WARNING:",	   "BUG:",	     "Oops",	      "general protection fault",
+		"list_add corruption", "list_del corruption", "KASAN",	      "rcu_sched detected stall",
+		"rcu: INFO:",	   "possible circular locking", "Call Trace:", "kernel BUG",
+	};
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(line, bad[i]))
+			return true;
+	return false;
+}
+
+int kmsg_count_bad(struct kmsg *k)
+{
+	kmsg_collect(k);
+	return count_lines(k, match_bad, NULL);
+}
+
+void kmsg_dump(struct kmsg *k, const char *why)
+{
+	char *line, *save, *copy;
+	int n = 0;
+
+	kmsg_collect(k);
+	printf("# kernel log (%s):\n", why);
+	if (!k->len)
+		printf("#   (nothing new)\n");
+	copy = k->len ? strdup(k->buf) : NULL;
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line && n < 60;
+	     line = strtok_r(NULL, "\n", &save), n++)
+		printf("#   %s\n", line);
+	free(copy);
+	fflush(stdout);
+}
+
+void kmsg_end(struct kmsg *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->buf);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}

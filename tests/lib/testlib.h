@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * testlib.h - helpers shared by dmaown's in-guest tests.
+ *
+ * Plain C helpers that report through return values (0 or a negative errno,
+ * unless said otherwise) and "# " diagnostics; they never decide a test's
+ * verdict themselves. Everything here expects to run as root in the test
+ * guest.
+ */
+#ifndef DMAOWN_TESTLIB_H
+#define DMAOWN_TESTLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/dmaown.h>
+
+/* --- topology ---------------------------------------------------------- */
+
+/*
+ * topo() - a topology value: the environment (the guest init exports
+ * /etc/dmaown-topology and /etc/dmaown-run to every test), else that file
+ * (VAR=value or VAR='value' lines), else @def. Names and defaults are those
+ * of tests/qemu/topology.sh.
+ */
+const char *topo(const char *var, const char *def);
+#define EDU_LONE topo("EDU_LONE", "0000:00:03.0")	    /* edu alone in its group */
+#define NIC_LONE topo("NIC_LONE", "0000:00:04.0")	    /* e1000e alone in its group */
+#define NIC_LONE_DRIVER topo("NIC_LONE_DRIVER", "e1000e")
+#define BRIDGE topo("BRIDGE", "0000:00:05.0")		    /* pci-bridge: the alias group */
+#define BRIDGE_QID topo("BRIDGE_QID", "bridge")
+#define EDU_ALIAS_A topo("EDU_ALIAS_A", "0000:01:01.0")
+#define EDU_ALIAS_B topo("EDU_ALIAS_B", "0000:01:02.0")
+#define NIC_ALIAS topo("NIC_ALIAS", "0000:01:03.0")	    /* e1000 behind the bridge */
+#define NIC_ALIAS_DRIVER topo("NIC_ALIAS_DRIVER", "e1000")
+#define ALIAS_FREE_ADDR topo("ALIAS_FREE_ADDR", "04.0") /* a free slot behind the bridge */
+#define ALIAS_FREE_BDF topo("ALIAS_FREE_BDF", "0000:01:04.0")
+#define EDU_HP topo("EDU_HP", "0000:02:00.0")		    /* edu behind a root port */
+#define EDU_HP_QID topo("EDU_HP_QID", "edu-hp")
+#define ICH9_LPC topo("ICH9_LPC", "0000:00:1f.0")
+#define ICH9_SATA topo("ICH9_SATA", "0000:00:1f.2")
+#define ICH9_SMBUS topo("ICH9_SMBUS", "0000:00:1f.3")
+#define DMAOWN_MODULE topo("DMAOWN_MODULE", "/dmaown/dmaown.ko")
+#define DMAOWN_PARAMS topo("DMAOWN_PARAMS", "")
+
+/* true when /proc/cmdline has @word as a whole token (e.g. "iommu=pt") */
+bool cmdline_has(const char *word);
+/* NULL when the edu DMA witness can work here, else why not */
+const char *witness_unusable(const char *bdf);
+
+/* --- files, sysfs, PCI ------------------------------------------------- */
+
+#define NAME_LEN DMAOWN_NAME_LEN
+
+/* copy @src into @dst of @len bytes, truncating, always NUL-terminated */
+void scopy(char *dst, size_t len, const char *src);
+void msleep(unsigned int ms);
+uint64_t now_ms(void);
+bool path_exists(const char *path);
+/* read a file into @buf (NUL-terminated, trailing newline stripped): length or -errno */
+int sysfs_read(const char *path, char *buf, size_t len);
+/* one write() of @val: 0 or -errno */
+int sysfs_write(const char *path, const char *val);
+/* basename of the link target, "" if there is no link: 0 or -errno */
+int read_link_name(const char *path, char *buf, size_t len);
+
+bool pci_exists(const char *bdf);
+/* the device's IOMMU group id, or -errno (-ENOENT: no device or no group) */
+int pci_group(const char *bdf);
+/* the bound driver, "" when none */
+int pci_driver(const char *bdf, char *drv, size_t len);
+bool pci_has_driver(const char *bdf, const char *drv);
+int pci_bind(const char *bdf, const char *drv);
+int pci_unbind(const char *bdf); /* 0 if it had no driver */
+int pci_drivers_probe(const char *bdf);
+int pci_set_override(const char *bdf, const char *drv); /* NULL or "" clears */
+int pci_remove(const char *bdf);
+int pci_rescan(void);
+/* wait until the bound driver is @drv ("" = none): 0 or -ETIMEDOUT */
+int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms);
+/* make sure @drv is bound (bind it if the device has no driver) */
+int pci_ensure_driver(const char *bdf, const char *drv);
+
+struct sysdev {
+	char name[DMAOWN_NAME_LEN];
+	char bus[DMAOWN_BUS_LEN];
+	char driver[DMAOWN_NAME_LEN];
+};
+/* group ids under /sys/kernel/iommu_groups, sorted: count or -errno */
+int sys_groups(int *ids, int max);
+/* devices of a group as sysfs shows them, sorted by name: count or -errno */
+int sys_group_devices(int gid, struct sysdev *devs, int max);
+
+/* --- processes, modules ------------------------------------------------ */
+
+/* run a shell command line; its exit status, or -1 */
+int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int module_unload(const char *name);		  /* delete_module(O_NONBLOCK) */
+int module_load(const char *path, const char *params); /* finit_module */
+bool module_loaded(const char *name);
+/* unload dmaown (when needed) and load it again: 0 or -errno */
+int dmaown_reload(void);
+
+/* --- /dev/dmaown -------------------------------------------------------- */
+
+int dmaown_open(void); /* fd, or -1 with errno */
+int dmaown_info(int fd, struct dmaown_info *info);
+/* ioctl(GROUP_STATUS) with @devs of @len entries: ioctl's return, errno */
+int dmaown_status(int fd, uint32_t gid, struct dmaown_group_status *st,
+		  struct dmaown_device_info *devs, uint32_t len);
+/* out_state of the group, or -1 with errno */
+int dmaown_state(int fd, uint32_t gid);
+int dmaown_group_claim(int fd, uint32_t gid);
+int dmaown_group_release(int fd, uint32_t gid);
+int dmaown_device_claim(int fd, const char *name, const char *bus, uint32_t *gid);
+int dmaown_device_release(int fd, const char *name, const char *bus);
+/* revents of a poll(POLLIN|POLLPRI) on @fd after at most @timeout_ms */
+int poll_revents(int fd, int timeout_ms);
+
+/* --- kernel log ---------------------------------------------------------- */
+
+/*
+ * A window on /dev/kmsg: kmsg_begin() marks the end of the log, and
+ * kmsg_collect() appends the messages logged since, one per line.
+ */
+struct kmsg {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+int kmsg_begin(struct kmsg *k);
+void kmsg_collect(struct kmsg *k);
+/* lines (collected so far) containing @a and, if not NULL, @b */
+int kmsg_count(struct kmsg *k, const char *a, const char *b);
+/* collect until kmsg_count(a, b) >= @want or @timeout_ms: the count */
+int kmsg_wait(struct kmsg *k, const char *a, const char *b, int want, unsigned int timeout_ms);
+/* lines that look like a kernel warning, bug, oops or stall */
+int kmsg_count_bad(struct kmsg *k);
+void kmsg_dump(struct kmsg *k, const char *why);
+void kmsg_end(struct kmsg *k);
+
+/* --- edu DMA witness ----------------------------------------------------- */
+
+/*
+ * The QEMU "edu" device as a DMA witness: a 4 KiB round trip RAM (page A)
+ * -> edu buffer -> RAM (page B) through the device's own DMA engine, from
+ * userspace (BAR0 through sysfs resource0, bus mastering through config).
+ * Under iommu=pt a driver-less edu on its default (identity) domain must
+ * land; on a blocking domain it must not.
+ */
+struct edu {
+	char bdf[32];
+	volatile uint8_t *bar;
+	size_t bar_len;
+	int cfg_fd;
+	uint16_t cmd_saved;
+	char bridges[4][32]; /* PCI bridges above it */
+	int nr_bridges;
+	uint8_t *page[2];
+	void *chunks[512]; /* RAM kept mapped while looking for low pages */
+	size_t chunk_len;
+	int nr_chunks;
+	uint64_t phys[2];
+	uint64_t dma_mask;
+	int compact_saved;
+};
+
+enum edu_result {
+	EDU_BLOCKED = 0, /* page B unchanged */
+	EDU_LANDED = 1,	 /* page B holds the pattern */
+	EDU_GARBLED = 2, /* page B changed, but not to the pattern */
+};
+
+/* map, check liveness, enable bus mastering, take two pages: 0 or -errno */
+int edu_open(struct edu *e, const char *bdf);
+bool edu_alive(struct edu *e);
+/* one round trip with a fresh pattern: enum edu_result, or -errno */
+int edu_roundtrip(struct edu *e);
+void edu_close(struct edu *e);
+/*
+ * edu_open + one round trip + edu_close, with a diagnostic: enum
+ * edu_result or -errno.
+ */
+int edu_witness(const char *bdf);
+/* a DMAR fault line in the log */
+#define DMAR_FAULT_A "DMAR"
+#define DMAR_FAULT_B "fault"
+
+#endif /* DMAOWN_TESTLIB_H */
