@@ -119,6 +119,35 @@ int dmaown_device_release(int fd, const char *name, const char *bus);
 /* revents of a poll(POLLIN|POLLPRI) on @fd after at most @timeout_ms */
 int poll_revents(int fd, int timeout_ms);
 
+/* --- snapshots of every group ------------------------------------------- */
+
+#define SNAP_GROUPS 64
+#define SNAP_DEVS 16
+
+/* what GROUP_STATUS and sysfs say of one group */
+struct group_snap {
+	int id;
+	struct dmaown_group_status st;
+	struct dmaown_device_info devs[SNAP_DEVS];
+	int nr_sys;
+	struct sysdev sys[SNAP_DEVS];
+	char type[32]; /* /sys/kernel/iommu_groups/N/type */
+};
+
+struct snap {
+	int nr;
+	struct group_snap g[SNAP_GROUPS];
+};
+
+/* every group's status through @fd, and sysfs: 0 or -errno */
+int snap_take(int fd, struct snap *s);
+/* true when equal; prints each difference as a diagnostic */
+bool snap_equal(const struct snap *a, const struct snap *b);
+/* a group of the snapshot, NULL if absent */
+const struct group_snap *snap_group(const struct snap *s, int id);
+/* the status entry of @name in a group snapshot, NULL if absent */
+const struct dmaown_device_info *snap_dev(const struct group_snap *g, const char *name);
+
 /* --- kernel log ---------------------------------------------------------- */
 
 /*
