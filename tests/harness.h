@@ -7,7 +7,7 @@
  *
  *	TEST(name) { ... }			one test
  *	TEST_TIMEOUT(name, secs) { ... }	same, with its own timeout
- *	FIXTURE(f) { int fd; };			per-test state, zeroed
+ *	FIXTURE(f) { int fd; };			per-test state (FIXTURE_DATA(f))
  *	FIXTURE_SETUP(f) { self->fd = ...; }
  *	FIXTURE_TEARDOWN(f) { ... }		runs even if setup or the test
  *						failed or skipped: undo only
@@ -205,6 +205,7 @@ __th_fail(struct __test_metadata *m, const char *file, int line, bool leave, con
 	static void __test_##name(struct __test_metadata __th_unused *_metadata)
 
 #define FIXTURE(f) struct __fixture_##f
+#define FIXTURE_DATA(f) struct __fixture_##f
 #define __th_unused __attribute__((unused))
 #define FIXTURE_SETUP(f)                                                     \
 	static void __setup_##f(struct __test_metadata __th_unused *_metadata, \

@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bind_test - the probe guard (issue 4): kernel drivers cannot bind into an
+ * owned group (bind, drivers_probe, modprobe), DMA-safe drivers can
+ * (driver_override to vfio-pci or pci-stub), one log line per denial; the
+ * claim/probe race; hot-add into an owned group (QMP device_add and
+ * remove + rescan); hot-remove of an owned group's member and of a lone
+ * owned device; no kprobe left after unload.
+ *
+ * Every test leaves the topology as booted: drivers bound, no claim, no
+ * driver_override, every device present.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+
+#include "harness.h"
+#include "lib/testlib.h"
+
+#define DENIED "denied bind"
+
+static void my_comm(char *buf, size_t len)
+{
+	if (sysfs_read("/proc/self/comm", buf, len) < 0)
+		buf[0] = 0;
+}
+
+static int wait_present(const char *bdf, bool present, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	while (pci_exists(bdf) != present) {
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		msleep(50);
+	}
+	return 0;
+}
+
+static bool qmp_available(void)
+{
+	return run("dmaown-qmp -p >/dev/null 2>&1") == 0;
+}
+
+/* device_add/device_del through the host's QMP relay: 0 or -1 */
+static int qmp(const char *cmd, const char *json)
+{
+	return run("dmaown-qmp %s '%s' >/dev/null", cmd, json) == 0 ? 0 : -1;
+}
+
+static int qmp_device_del(const char *qid, const char *bdf)
+{
+	char json[128];
+
+	snprintf(json, sizeof(json), "{\"id\": \"%s\"}", qid);
+	if (qmp("device_del", json))
+		return -1;
+	run("dmaown-qmp -t 30 -e DEVICE_DELETED '\"%s\"' >/dev/null", qid);
+	return wait_present(bdf, false, 20000);
+}
+
+/* a net interface of @bdf, "" if none */
+static void net_if(const char *bdf, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+
+	name[0] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.') {
+			scopy(name, len, d->d_name);
+			break;
+		}
+	closedir(dir);
+}
+
+/* --- the e1000e group owned -------------------------------------------------- */
+
+FIXTURE(nic) {
+	int gid, fd;
+	struct kmsg k;
+};
+
+FIXTURE_SETUP(nic)
+{
+	self->fd = -1;
+	self->k.fd = -1;
+	self->gid = pci_group(NIC_LONE);
+	ASSERT_LE(0, self->gid);
+	ASSERT_OK(pci_unbind(NIC_LONE));
+	ASSERT_TRUE(pci_has_driver(NIC_LONE, ""));
+	self->fd = dmaown_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	ASSERT_OK(kmsg_begin(&self->k));
+}
+
+FIXTURE_TEARDOWN(nic)
+{
+	char drv[NAME_LEN];
+
+	if (self->fd >= 0)
+		close(self->fd);
+	kmsg_end(&self->k);
+	if (pci_driver(NIC_LONE, drv, sizeof(drv)) == 0 && strcmp(drv, NIC_LONE_DRIVER) &&
+	    drv[0])
+		EXPECT_OK(pci_unbind(NIC_LONE));
+	EXPECT_OK(pci_set_override(NIC_LONE, NULL));
+	if (!module_loaded(NIC_LONE_DRIVER))
+		run("modprobe %s", NIC_LONE_DRIVER);
+	EXPECT_OK(pci_ensure_driver(NIC_LONE, NIC_LONE_DRIVER));
+}
+
+TEST_F(nic, bind_refused_with_one_log_line)
+{
+	char comm[32], line[256];
+	int n;
+
+	my_comm(comm, sizeof(comm));
+	EXPECT_EQ(-EBUSY, pci_bind(NIC_LONE, NIC_LONE_DRIVER));
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, ""));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->fd, self->gid));
+	/* exactly one line, with its stable keys */
+	kmsg_wait(&self->k, DENIED, NIC_LONE, 1, 2000);
+	msleep(300);
+	kmsg_collect(&self->k);
+	n = kmsg_count(&self->k, DENIED, NIC_LONE);
+	snprintf(line, sizeof(line), "dmaown: %s: denied bind: driver=%s group=%d owner=%s[%d]",
+		 NIC_LONE, NIC_LONE_DRIVER, self->gid, comm, getpid());
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(1, kmsg_count(&self->k, line, NULL));
+	if (n != 1 || kmsg_count(&self->k, line, NULL) != 1) {
+		th_diag("want: %s", line);
+		kmsg_dump(&self->k, "bind");
+	}
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+}
+
+TEST_F(nic, drivers_probe_does_not_bind)
+{
+	int ret = pci_drivers_probe(NIC_LONE);
+
+	th_diag("drivers_probe: %s", ret ? strerror(-ret) : "success");
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, ""));
+	EXPECT_LE(1, kmsg_wait(&self->k, DENIED, NIC_LONE, 1, 2000));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->fd, self->gid));
+}
+
+TEST_F(nic, modprobe_does_not_bind)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	/* e1000e drives nothing now: unload it, and let its load try to bind */
+	ret = module_unload(NIC_LONE_DRIVER);
+	if (ret)
+		TH_LOG("rmmod %s: %s", NIC_LONE_DRIVER, strerror(-ret));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, run("modprobe %s", NIC_LONE_DRIVER));
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", NIC_LONE_DRIVER);
+	EXPECT_TRUE(path_exists(path));
+	msleep(1000);
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, ""));
+	EXPECT_LE(1, kmsg_wait(&self->k, DENIED, NIC_LONE, 1, 2000));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->fd, self->gid));
+}
+
+/* a DMA-safe driver binds into the owned group through driver_override */
+static void check_override(struct __test_metadata *_metadata, FIXTURE_DATA(nic) *self,
+			   const char *drv, bool through_probe)
+{
+	struct dmaown_device_info devs[2];
+	struct dmaown_group_status st;
+	char path[PATH_MAX];
+	int ret;
+
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv);
+	if (!path_exists(path))
+		run("modprobe %s >/dev/null 2>&1", drv);
+	ASSERT_OK(pci_set_override(NIC_LONE, drv));
+	ret = through_probe ? pci_drivers_probe(NIC_LONE) : pci_bind(NIC_LONE, drv);
+	if (ret)
+		TH_LOG("%s %s: %s", through_probe ? "drivers_probe" : "bind", drv, strerror(-ret));
+	EXPECT_EQ(0, ret);
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, drv));
+	/* still owned, still blocked; the device is DMA-safe now */
+	ASSERT_OK(dmaown_status(self->fd, self->gid, &st, devs, 2));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, st.out_state);
+	EXPECT_EQ(DMAOWN_DOMAIN_BLOCKING, st.out_domain);
+	EXPECT_EQ(1, st.out_nr_devices);
+	EXPECT_STREQ(drv, devs[0].driver);
+	EXPECT_EQ(DMAOWN_DEVICE_DMA_SAFE, devs[0].flags);
+	EXPECT_EQ(0, kmsg_wait(&self->k, DENIED, NIC_LONE, 1, 300));
+	EXPECT_OK(pci_unbind(NIC_LONE));
+	EXPECT_OK(pci_set_override(NIC_LONE, NULL));
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, ""));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->fd, self->gid));
+}
+
+TEST_F(nic, override_vfio_pci_binds)
+{
+	check_override(_metadata, self, "vfio-pci", false);
+}
+
+TEST_F(nic, override_pci_stub_binds)
+{
+	check_override(_metadata, self, "pci-stub", false);
+}
+
+TEST_F(nic, override_pci_stub_binds_through_drivers_probe)
+{
+	check_override(_metadata, self, "pci-stub", true);
+}
+
+TEST_F(nic, driver_binds_and_works_after_release)
+{
+	char ifname[32], carrier[8] = "";
+	struct dmaown_group_status st;
+	uint64_t end;
+
+	EXPECT_EQ(-EBUSY, pci_bind(NIC_LONE, NIC_LONE_DRIVER));
+	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
+	ASSERT_OK(pci_bind(NIC_LONE, NIC_LONE_DRIVER));
+	EXPECT_TRUE(pci_has_driver(NIC_LONE, NIC_LONE_DRIVER));
+	ASSERT_OK(dmaown_status(self->fd, self->gid, &st, NULL, 0));
+	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
+	EXPECT_EQ(0, st.out_viable);
+	/* the driver works: its interface comes up with a carrier */
+	end = now_ms() + 5000;
+	for (net_if(NIC_LONE, ifname, sizeof(ifname)); !ifname[0] && now_ms() < end;
+	     net_if(NIC_LONE, ifname, sizeof(ifname)))
+		msleep(100);
+	ASSERT_NE(0, ifname[0]);
+	EXPECT_EQ(0, run("ifconfig %s up", ifname));
+	end = now_ms() + 10000;
+	for (;;) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+		if ((sysfs_read(path, carrier, sizeof(carrier)) > 0 && !strcmp(carrier, "1")) ||
+		    now_ms() >= end)
+			break;
+		msleep(100);
+	}
+	th_diag("%s: carrier %s", ifname, carrier);
+	EXPECT_STREQ("1", carrier);
+	run("ifconfig %s down", ifname);
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+}
+
+/* --- the claim/probe race ------------------------------------------------------- */
+
+#define RACE_MS 20000
+
+struct bind_race {
+	int gid, owner, observer;
+	const char *bdf, *drv;
+	atomic_int stop;
+	atomic_uint seq; /* odd: the claimer holds the group */
+	/* counts */
+	atomic_int binds, denied, bind_err, unbinds;
+	atomic_int claims, busy, claim_err;
+	atomic_int checks_owned, violations, status_wrong;
+};
+
+static void *binder(void *arg)
+{
+	struct bind_race *r = arg;
+
+	while (!r->stop) {
+		int ret;
+
+		if (pci_has_driver(r->bdf, "")) {
+			ret = pci_bind(r->bdf, r->drv);
+			if (!ret)
+				r->binds++;
+			else if (ret == -EBUSY)
+				r->denied++;
+			else if (r->bind_err++ < 3)
+				th_diag("bind: %s", strerror(-ret));
+		} else {
+			ret = pci_unbind(r->bdf);
+			if (!ret)
+				r->unbinds++;
+			else if (r->bind_err++ < 3)
+				th_diag("unbind: %s", strerror(-ret));
+		}
+	}
+	return NULL;
+}
+
+static void *claimer(void *arg)
+{
+	struct bind_race *r = arg;
+	unsigned int n = 0;
+
+	while (!r->stop) {
+		if (!dmaown_group_claim(r->owner, r->gid)) {
+			r->claims++;
+			r->seq++; /* odd: owned */
+			msleep(n++ % 5);
+			r->seq++;
+			if (dmaown_group_release(r->owner, r->gid) && r->claim_err++ < 3)
+				th_diag("release: %s", strerror(errno));
+		} else if (errno == EBUSY) {
+			r->busy++;
+			msleep(1);
+		} else if (r->claim_err++ < 3) {
+			th_diag("claim: %s", strerror(errno));
+		}
+	}
+	return NULL;
+}
+
+/* at no moment a kernel driver bound while the group is owned */
+static void *checker(void *arg)
+{
+	struct bind_race *r = arg;
+	char drv[NAME_LEN];
+
+	while (!r->stop) {
+		unsigned int s1 = r->seq, s2;
+		int state;
+
+		if (!(s1 & 1)) {
+			msleep(1);
+			continue;
+		}
+		pci_driver(r->bdf, drv, sizeof(drv));
+		state = dmaown_state(r->observer, r->gid);
+		s2 = r->seq;
+		if (s1 != s2)
+			continue; /* not owned the whole time */
+		r->checks_owned++;
+		if (!strcmp(drv, r->drv) && r->violations++ < 3)
+			th_diag("%s bound to %s while the group is owned", r->bdf, drv);
+		if (state != DMAOWN_STATE_BUSY && r->status_wrong++ < 3)
+			th_diag("status %d while owned by another file", state);
+	}
+	return NULL;
+}
+
+TEST_TIMEOUT(claim_probe_race, 120)
+{
+	static struct bind_race r;
+	pthread_t th[3];
+	struct kmsg k;
+
+	r.bdf = NIC_ALIAS;
+	r.drv = NIC_ALIAS_DRIVER;
+	r.gid = pci_group(BRIDGE);
+	ASSERT_LE(0, r.gid);
+	ASSERT_EQ(r.gid, pci_group(r.bdf));
+	r.owner = dmaown_open();
+	ASSERT_LE(0, r.owner);
+	r.observer = dmaown_open();
+	ASSERT_LE(0, r.observer);
+	ASSERT_OK(kmsg_begin(&k));
+	ASSERT_OK(pthread_create(&th[0], NULL, binder, &r));
+	ASSERT_OK(pthread_create(&th[1], NULL, claimer, &r));
+	ASSERT_OK(pthread_create(&th[2], NULL, checker, &r));
+	msleep(RACE_MS);
+	r.stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	th_diag("%d s: binds %d denied %d unbinds %d; claims %d busy %d; owned checks %d",
+		RACE_MS / 1000, r.binds, r.denied, r.unbinds, r.claims, r.busy, r.checks_owned);
+	EXPECT_EQ(0, r.violations);
+	EXPECT_EQ(0, r.status_wrong);
+	EXPECT_EQ(0, r.bind_err);
+	EXPECT_EQ(0, r.claim_err);
+	/* both sides really ran into each other */
+	EXPECT_LT(0, r.binds);
+	EXPECT_LT(0, r.claims);
+	EXPECT_LT(0, r.busy);
+	EXPECT_LT(0, r.checks_owned);
+	EXPECT_EQ(0, kmsg_count_bad(&k));
+	if (kmsg_count_bad(&k))
+		kmsg_dump(&k, "race");
+	kmsg_end(&k);
+	close(r.owner);
+	close(r.observer);
+	EXPECT_OK(pci_ensure_driver(r.bdf, r.drv));
+}
+
+/* --- hot-add into the owned alias group --------------------------------------- */
+
+FIXTURE(alias) {
+	int gid, fd;
+	struct kmsg k;
+	bool qmp_nic, qmp_edu;
+	char edu2[32];
+};
+
+FIXTURE_SETUP(alias)
+{
+	self->fd = -1;
+	self->k.fd = -1;
+	self->gid = pci_group(BRIDGE);
+	ASSERT_LE(0, self->gid);
+	ASSERT_OK(pci_unbind(NIC_ALIAS));
+	self->fd = dmaown_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(kmsg_begin(&self->k));
+}
+
+FIXTURE_TEARDOWN(alias)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->qmp_nic)
+		EXPECT_OK(qmp_device_del("bt-nic", ALIAS_FREE_BDF));
+	if (self->qmp_edu)
+		EXPECT_OK(qmp_device_del("bt-edu", self->edu2));
+	if (!pci_exists(EDU_ALIAS_A) || !pci_exists(EDU_ALIAS_B) || !pci_exists(NIC_ALIAS)) {
+		pci_rescan();
+		wait_present(NIC_ALIAS, true, 5000);
+	}
+	EXPECT_TRUE(pci_exists(EDU_ALIAS_A) && pci_exists(EDU_ALIAS_B));
+	EXPECT_OK(pci_ensure_driver(NIC_ALIAS, NIC_ALIAS_DRIVER));
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+	if (kmsg_count_bad(&self->k))
+		kmsg_dump(&self->k, "alias group");
+	kmsg_end(&self->k);
+}
+
+/* the claim of @fd on @gid holds, with @nr devices, all blocked */
+static void check_owned(struct __test_metadata *_metadata, int fd, int gid, unsigned int nr)
+{
+	struct dmaown_group_status st;
+
+	ASSERT_OK(dmaown_status(fd, gid, &st, NULL, 0));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, st.out_state);
+	EXPECT_EQ(DMAOWN_DOMAIN_BLOCKING, st.out_domain);
+	EXPECT_EQ(nr, st.out_nr_devices);
+	EXPECT_FALSE(poll_revents(fd, 0) & POLLERR);
+}
+
+TEST_F_TIMEOUT(alias, hot_add_by_rescan_stays_sealed, 120)
+{
+	bool dma = !witness_unusable(EDU_ALIAS_B);
+
+	/* while the group is free, take two members away */
+	ASSERT_OK(pci_remove(EDU_ALIAS_B));
+	ASSERT_OK(pci_remove(NIC_ALIAS));
+	ASSERT_OK(wait_present(NIC_ALIAS, false, 5000));
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	check_owned(_metadata, self->fd, self->gid, 2);
+
+	/* they come back into the owned group */
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(wait_present(EDU_ALIAS_B, true, 5000));
+	ASSERT_OK(wait_present(NIC_ALIAS, true, 5000));
+	EXPECT_EQ(self->gid, pci_group(EDU_ALIAS_B));
+	EXPECT_EQ(self->gid, pci_group(NIC_ALIAS));
+	msleep(500); /* the NIC's driver is loaded: the kernel tries it at once */
+	EXPECT_TRUE(pci_has_driver(NIC_ALIAS, ""));
+	EXPECT_TRUE(pci_has_driver(EDU_ALIAS_B, ""));
+	check_owned(_metadata, self->fd, self->gid, 4);
+	if (dma) {
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_B));
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_A));
+	} else {
+		th_diag("DMA not checked: %s", witness_unusable(EDU_ALIAS_B));
+	}
+	EXPECT_EQ(-EBUSY, pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
+
+	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
+	if (dma)
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_B));
+	EXPECT_OK(pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
+}
+
+TEST_F_TIMEOUT(alias, hot_add_by_qmp_stays_sealed, 150)
+{
+	char json[256], bus[24];
+	bool dma = !witness_unusable(EDU_ALIAS_A);
+
+	if (!qmp_available())
+		SKIP("no QMP relay to the host (dmaown-qmp -p fails): not under scripts/vm-test");
+	scopy(bus, sizeof(bus), topo("BRIDGE_BUS", "0000:01"));
+	snprintf(self->edu2, sizeof(self->edu2), "%s:05.0", bus);
+	ASSERT_FALSE(pci_exists(ALIAS_FREE_BDF));
+	ASSERT_FALSE(pci_exists(self->edu2));
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+
+	/* a NIC whose driver is loaded, and an edu, into free slots of the bridge */
+	snprintf(json, sizeof(json),
+		 "{\"driver\": \"%s\", \"bus\": \"%s\", \"addr\": \"%s\", \"id\": \"bt-nic\"}",
+		 NIC_ALIAS_DRIVER, BRIDGE_QID, ALIAS_FREE_ADDR);
+	ASSERT_OK(qmp("device_add", json));
+	self->qmp_nic = true;
+	snprintf(json, sizeof(json),
+		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%s\", "
+		 "\"addr\": \"05.0\", \"id\": \"bt-edu\"}",
+		 BRIDGE_QID);
+	ASSERT_OK(qmp("device_add", json));
+	self->qmp_edu = true;
+	ASSERT_OK(wait_present(ALIAS_FREE_BDF, true, 20000));
+	ASSERT_OK(wait_present(self->edu2, true, 20000));
+	EXPECT_EQ(self->gid, pci_group(ALIAS_FREE_BDF));
+	EXPECT_EQ(self->gid, pci_group(self->edu2));
+	msleep(1000);
+	EXPECT_TRUE(pci_has_driver(ALIAS_FREE_BDF, ""));
+	check_owned(_metadata, self->fd, self->gid, 6);
+	if (dma)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(self->edu2));
+	else
+		th_diag("DMA not checked: %s", witness_unusable(EDU_ALIAS_A));
+	EXPECT_EQ(-EBUSY, pci_bind(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
+
+	/* released: the new edu's DMA lands, its NIC may bind */
+	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
+	if (dma)
+		EXPECT_EQ(EDU_LANDED, edu_witness(self->edu2));
+	EXPECT_OK(pci_bind(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
+	EXPECT_TRUE(pci_has_driver(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
+	EXPECT_OK(pci_unbind(ALIAS_FREE_BDF));
+}
+
+TEST_F_TIMEOUT(alias, hot_remove_of_a_member_revokes, 120)
+{
+	struct dmaown_group_status st;
+	int fd2, revents;
+
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	check_owned(_metadata, self->fd, self->gid, 4);
+	ASSERT_OK(pci_remove(EDU_ALIAS_A));
+	ASSERT_OK(wait_present(EDU_ALIAS_A, false, 5000));
+	revents = poll_revents(self->fd, 2000);
+	EXPECT_TRUE(revents & POLLERR);
+	fd2 = dmaown_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_OK(dmaown_status(fd2, self->gid, &st, NULL, 0));
+	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
+	EXPECT_EQ(3, st.out_nr_devices);
+	/* the revoked claim's release says so */
+	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, self->gid));
+
+	/* back again: the group can be claimed again */
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(wait_present(EDU_ALIAS_A, true, 5000));
+	EXPECT_EQ(self->gid, pci_group(EDU_ALIAS_A));
+	EXPECT_OK(dmaown_group_claim(fd2, self->gid));
+	check_owned(_metadata, fd2, self->gid, 4);
+	if (!witness_unusable(EDU_ALIAS_A))
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_A));
+	EXPECT_OK(dmaown_group_release(fd2, self->gid));
+	if (!witness_unusable(EDU_ALIAS_A))
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_A));
+	close(fd2);
+}
+
+TEST_F_TIMEOUT(alias, hot_remove_after_hot_add, 120)
+{
+	int revents;
+
+	/* a member away while free, back while owned, then another one away */
+	ASSERT_OK(pci_remove(EDU_ALIAS_B));
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(wait_present(EDU_ALIAS_B, true, 5000));
+	check_owned(_metadata, self->fd, self->gid, 4);
+	ASSERT_OK(pci_remove(EDU_ALIAS_A));
+	revents = poll_revents(self->fd, 2000);
+	EXPECT_TRUE(revents & POLLERR);
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
+	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, self->gid));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(wait_present(EDU_ALIAS_A, true, 5000));
+	if (!witness_unusable(EDU_ALIAS_B))
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_B));
+}
+
+/* --- hot-remove of a lone owned device ------------------------------------------ */
+
+FIXTURE(lone) {
+	int fd;
+	struct kmsg k;
+	bool hp_gone;
+};
+
+FIXTURE_SETUP(lone)
+{
+	self->fd = -1;
+	self->k.fd = -1;
+	ASSERT_TRUE(pci_exists(EDU_LONE));
+	self->fd = dmaown_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(kmsg_begin(&self->k));
+}
+
+FIXTURE_TEARDOWN(lone)
+{
+	char json[256];
+
+	if (self->fd >= 0)
+		close(self->fd);
+	if (!pci_exists(EDU_LONE)) {
+		pci_rescan();
+		EXPECT_OK(wait_present(EDU_LONE, true, 5000));
+	}
+	if (self->hp_gone && !pci_exists(EDU_HP)) {
+		snprintf(json, sizeof(json),
+			 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": "
+			 "\"%s\", \"id\": \"%s\"}",
+			 topo("RP_HP1_QID", "rp-hp1"), EDU_HP_QID);
+		EXPECT_OK(qmp("device_add", json));
+		EXPECT_OK(wait_present(EDU_HP, true, 20000));
+	}
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+	if (kmsg_count_bad(&self->k))
+		kmsg_dump(&self->k, "lone");
+	kmsg_end(&self->k);
+}
+
+TEST_F_TIMEOUT(lone, hot_remove_by_sysfs_revokes, 90)
+{
+	struct dmaown_group_status st;
+	int gid = pci_group(EDU_LONE), fd2;
+
+	ASSERT_LE(0, gid);
+	ASSERT_OK(dmaown_group_claim(self->fd, gid));
+	ASSERT_OK(pci_remove(EDU_LONE));
+	ASSERT_OK(wait_present(EDU_LONE, false, 5000));
+	EXPECT_TRUE(poll_revents(self->fd, 2000) & POLLERR);
+	EXPECT_ERRNO(ENOENT, dmaown_status(self->fd, gid, &st, NULL, 0));
+	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, gid));
+
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(wait_present(EDU_LONE, true, 5000));
+	gid = pci_group(EDU_LONE);
+	ASSERT_LE(0, gid);
+	fd2 = dmaown_open();
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(fd2, gid));
+	EXPECT_OK(dmaown_group_claim(fd2, gid));
+	if (!witness_unusable(EDU_LONE))
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	EXPECT_OK(dmaown_group_release(fd2, gid));
+	if (!witness_unusable(EDU_LONE))
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
+	close(fd2);
+}
+
+TEST_F_TIMEOUT(lone, device_del_by_qmp_revokes_device_claim, 120)
+{
+	char json[256];
+	int gid = pci_group(EDU_HP), fd2;
+
+	if (!qmp_available())
+		SKIP("no QMP relay to the host (dmaown-qmp -p fails): not under scripts/vm-test");
+	ASSERT_LE(0, gid);
+	ASSERT_OK(dmaown_device_claim(self->fd, EDU_HP, "pci", NULL));
+	self->hp_gone = true;
+	ASSERT_OK(qmp_device_del(EDU_HP_QID, EDU_HP));
+	EXPECT_TRUE(poll_revents(self->fd, 2000) & POLLERR);
+	EXPECT_ERRNO(ENODEV, dmaown_device_release(self->fd, EDU_HP, "pci"));
+	EXPECT_ERRNO(ENOENT, dmaown_device_claim(self->fd, EDU_HP, "pci", NULL));
+
+	snprintf(json, sizeof(json),
+		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%s\", "
+		 "\"id\": \"%s\"}",
+		 topo("RP_HP1_QID", "rp-hp1"), EDU_HP_QID);
+	ASSERT_OK(qmp("device_add", json));
+	ASSERT_OK(wait_present(EDU_HP, true, 20000));
+	gid = pci_group(EDU_HP);
+	ASSERT_LE(0, gid);
+	fd2 = dmaown_open();
+	ASSERT_LE(0, fd2);
+	EXPECT_OK(dmaown_device_claim(fd2, EDU_HP, "pci", NULL));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(fd2, gid));
+	if (!witness_unusable(EDU_HP))
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_HP));
+	EXPECT_OK(dmaown_device_release(fd2, EDU_HP, "pci"));
+	if (!witness_unusable(EDU_HP))
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_HP));
+	close(fd2);
+}
+
+/* --- unload: no kprobe, no notifier left --------------------------------------- */
+
+static int kprobes_on(const char *sym)
+{
+	char buf[65536], *line, *save;
+	int n = 0, fd;
+	ssize_t len;
+
+	fd = open("/sys/kernel/debug/kprobes/list", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, sym))
+			n++;
+	return n;
+}
+
+FIXTURE(unload) {
+	struct kmsg k;
+};
+
+FIXTURE_SETUP(unload)
+{
+	self->k.fd = -1;
+	ASSERT_TRUE(module_loaded("dmaown"));
+	if (!path_exists("/sys/kernel/debug/kprobes"))
+		run("mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null");
+	ASSERT_TRUE(path_exists("/sys/kernel/debug/kprobes/list"));
+	ASSERT_OK(kmsg_begin(&self->k));
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+	if (!module_loaded("dmaown"))
+		EXPECT_OK(module_load(DMAOWN_MODULE, DMAOWN_PARAMS));
+	if (!pci_exists(EDU_ALIAS_B)) {
+		pci_rescan();
+		wait_present(EDU_ALIAS_B, true, 5000);
+	}
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+	kmsg_end(&self->k);
+}
+
+TEST_F_TIMEOUT(unload, removes_every_kprobe_and_notifier, 90)
+{
+	int ret;
+
+	EXPECT_LE(1, kprobes_on("really_probe"));
+	ret = module_unload("dmaown");
+	if (ret)
+		TH_LOG("delete_module(dmaown): %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, kprobes_on("really_probe"));
+	EXPECT_EQ(0, kprobes_on("dmaown"));
+	/* bus events reach no notifier of the unloaded module (it would oops) */
+	ASSERT_OK(pci_remove(EDU_ALIAS_B));
+	ASSERT_OK(pci_rescan());
+	EXPECT_OK(wait_present(EDU_ALIAS_B, true, 5000));
+	EXPECT_OK(pci_unbind(NIC_ALIAS));
+	EXPECT_OK(pci_ensure_driver(NIC_ALIAS, NIC_ALIAS_DRIVER));
+
+	ASSERT_OK(module_load(DMAOWN_MODULE, DMAOWN_PARAMS));
+	EXPECT_LE(1, kprobes_on("really_probe"));
+}
+
+TEST_HARNESS_MAIN
