@@ -134,7 +134,7 @@ struct dmaown_ioctl_op {
 };
 
 #define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last)                       \
-	[_IOC_NR(_ioctl) - DMAOWN_CMD_BASE] = {                            \
+	{                                                                  \
 		.ioctl_num = _ioctl,                                       \
 		.size = sizeof(_struct) +                                  \
 			BUILD_BUG_ON_ZERO(sizeof(union dmaown_ucmd_buffer) < \
@@ -158,7 +158,18 @@ static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_RELEASE, dmaown_ioctl_device_release,
 			struct dmaown_device, __reserved),
 };
+
 /* clang-format on */
+
+static const struct dmaown_ioctl_op *dmaown_ioctl_op(unsigned int cmd)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dmaown_ioctl_ops); i++)
+		if (dmaown_ioctl_ops[i].ioctl_num == cmd)
+			return &dmaown_ioctl_ops[i];
+	return NULL;
+}
 
 static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
 			      unsigned long arg)
@@ -166,15 +177,11 @@ static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
 	const struct dmaown_ioctl_op *op;
 	union dmaown_ucmd_buffer buf;
 	void __user *uarg = (void __user *)arg;
-	unsigned int nr = _IOC_NR(cmd);
 	u32 size, flags;
 	int ret;
 
-	if (nr < DMAOWN_CMD_BASE ||
-	    nr - DMAOWN_CMD_BASE >= ARRAY_SIZE(dmaown_ioctl_ops))
-		return -ENOTTY;
-	op = &dmaown_ioctl_ops[nr - DMAOWN_CMD_BASE];
-	if (op->ioctl_num != cmd)
+	op = dmaown_ioctl_op(cmd);
+	if (!op)
 		return -ENOTTY;
 
 	if (get_user(size, (u32 __user *)uarg))

@@ -28,6 +28,7 @@ static noinline notrace int dmaown_guard_deny(void)
 {
 	return -EBUSY;
 }
+
 NOKPROBE_SYMBOL(dmaown_guard_deny);
 
 static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -58,12 +59,14 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 	/* The instruction pointer changed: kprobes must not resume. */
 	return 1;
 }
+
 NOKPROBE_SYMBOL(dmaown_guard_pre);
 
 static void dmaown_guard_post(struct kprobe *kp, struct pt_regs *regs,
 			      unsigned long flags)
 {
 }
+
 NOKPROBE_SYMBOL(dmaown_guard_post);
 
 static struct kprobe dmaown_guard_kprobe = {

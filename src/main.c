@@ -15,6 +15,12 @@
 
 #define DMAOWN_MAX_SAFE_DRIVERS 16
 
+#ifdef DMAOWN_HAVE_DRIVER_MANAGED_DMA
+#define DMAOWN_DRIVER_MANAGED_DMA "yes"
+#else
+#define DMAOWN_DRIVER_MANAGED_DMA "no"
+#endif
+
 static char *safe_drivers;
 module_param(safe_drivers, charp, 0444);
 MODULE_PARM_DESC(safe_drivers,
@@ -86,7 +92,7 @@ static int __init dmaown_init(void)
 
 	pr_info("dmaown %s loaded: ownership=%s guard=%s driver_managed_dma=%s safe_drivers=%u\n",
 		DMAOWN_VERSION, DMAOWN_OWNER_NAME, DMAOWN_GUARD_SYMBOL,
-		IS_ENABLED(DMAOWN_HAVE_DRIVER_MANAGED_DMA) ? "yes" : "no",
+		DMAOWN_DRIVER_MANAGED_DMA,
 		dmaown_nr_safe);
 	return 0;
 

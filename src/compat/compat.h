@@ -26,11 +26,8 @@
  */
 #define DMAOWN_GUARD_SYMBOL "really_probe"
 
-#ifdef DMAOWN_HAVE_CONST_BUS_TYPE
-#define dmaown_bus_type const struct bus_type
-#else
-#define dmaown_bus_type struct bus_type
-#endif
+/* struct bus_type, const where the driver core takes it const (6.4+). */
+#define dmaown_bus_type typeof(pci_bus_type)
 
 /**
  * dmaown_compat_driver_managed_dma() - does @drv declare driver_managed_dma?

@@ -95,6 +95,7 @@ struct dmaown_info {
 	__u32 out_flags;
 	char out_version[32];
 };
+
 #define DMAOWN_GET_INFO _IO(DMAOWN_TYPE, DMAOWN_CMD_GET_INFO)
 
 /**
@@ -183,6 +184,7 @@ struct dmaown_group_status {
 	__aligned_u64 devices_uptr;
 	char out_owner_comm[DMAOWN_COMM_LEN];
 };
+
 #define DMAOWN_GROUP_STATUS _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_STATUS)
 
 /**
@@ -205,6 +207,7 @@ struct dmaown_group {
 	__u32 group_id;
 	__u32 out_nr_devices;
 };
+
 #define DMAOWN_GROUP_CLAIM _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_CLAIM)
 #define DMAOWN_GROUP_RELEASE _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_RELEASE)
 
@@ -229,6 +232,7 @@ struct dmaown_device {
 	__u32 out_group_id;
 	__u32 __reserved;
 };
+
 #define DMAOWN_DEVICE_CLAIM _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_CLAIM)
 #define DMAOWN_DEVICE_RELEASE _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_RELEASE)
 
