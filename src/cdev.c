@@ -11,6 +11,7 @@
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -44,6 +45,7 @@ static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_group *cmd = arg;
 	struct iommu_group *group;
+	u64 start = ktime_get_ns();
 	unsigned int nr;
 	int ret;
 
@@ -52,16 +54,23 @@ static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
 		return -ENOENT;
 	ret = dmaown_group_claim(file, group, NULL, NULL, NULL, &nr);
 	iommu_group_put(group);
-	if (!ret)
+	if (!ret) {
 		cmd->out_nr_devices = nr;
+		dmaown_stat_add(DMAOWN_STAT_CLAIM, start);
+	}
 	return ret;
 }
 
 static int dmaown_ioctl_group_release(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_group *cmd = arg;
+	u64 start = ktime_get_ns();
+	int ret;
 
-	return dmaown_group_release(file, cmd->group_id);
+	ret = dmaown_group_release(file, cmd->group_id);
+	if (!ret)
+		dmaown_stat_add(DMAOWN_STAT_RELEASE, start);
+	return ret;
 }
 
 /* Validate the device's names: NUL-terminated, bus "" meaning "pci". */

@@ -139,6 +139,19 @@ int dmaown_group_status(struct dmaown_file *file,
 int dmaown_cdev_init(void);
 void dmaown_cdev_exit(void);
 
+/* stats.c: timing for the benchmarks (debugfs) */
+enum dmaown_stat {
+	DMAOWN_STAT_CLAIM,
+	DMAOWN_STAT_CLAIM_CORE,
+	DMAOWN_STAT_RELEASE,
+	DMAOWN_STAT_RELEASE_CORE,
+	DMAOWN_NR_STATS,
+};
+
+void dmaown_stat_add(enum dmaown_stat stat, u64 start);
+void dmaown_stats_init(void);
+void dmaown_stats_exit(void);
+
 /* guard.c */
 int dmaown_guard_init(void);
 void dmaown_guard_exit(void);

@@ -12,6 +12,7 @@
  *
  * Locking: see dmaown.h. dmaown_lock is defined here.
  */
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -152,8 +153,11 @@ static void dmaown_claim_free(struct dmaown_claim *claim)
 /* Give the group back (active claim): it returns to its default domain. */
 static void dmaown_claim_end(struct dmaown_claim *claim)
 {
+	u64 start = ktime_get_ns();
+
 	lockdep_assert_held(&dmaown_lock);
 	dmaown_owner_release(claim);
+	dmaown_stat_add(DMAOWN_STAT_RELEASE_CORE, start);
 	claim->active = false;
 	list_del_rcu(&claim->node);
 }
@@ -237,6 +241,15 @@ static int dmaown_claim_add(struct dmaown_claim *claim,
 	return 0;
 }
 
+static int dmaown_owner_timed_claim(struct dmaown_claim *claim)
+{
+	u64 start = ktime_get_ns();
+	int ret = dmaown_owner_claim(claim);
+
+	dmaown_stat_add(DMAOWN_STAT_CLAIM_CORE, start);
+	return ret;
+}
+
 /*
  * Take @claim->group for the IOMMU layer. A backend that needs the guard
  * first (no core ownership) gets the claim published before the group's
@@ -250,7 +263,7 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 
 	lockdep_assert_held(&dmaown_lock);
 	if (!DMAOWN_OWNER_GUARD_FIRST) {
-		ret = dmaown_owner_claim(claim);
+		ret = dmaown_owner_timed_claim(claim);
 		if (!ret)
 			list_add_tail_rcu(&claim->node, &dmaown_owned);
 		return ret;
@@ -263,7 +276,7 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 	if (!ret && claim->stale)
 		ret = -EBUSY;
 	if (!ret)
-		ret = dmaown_owner_claim(claim);
+		ret = dmaown_owner_timed_claim(claim);
 	if (ret)
 		list_del_rcu(&claim->node);
 	return ret;

@@ -86,9 +86,10 @@ static int __init dmaown_init(void)
 	ret = dmaown_guard_init();
 	if (ret)
 		goto err_notifier;
+	dmaown_stats_init();
 	ret = dmaown_cdev_init();
 	if (ret)
-		goto err_guard;
+		goto err_stats;
 
 	pr_info("dmaown %s loaded: ownership=%s guard=%s driver_managed_dma=%s safe_drivers=%u\n",
 		DMAOWN_VERSION, DMAOWN_OWNER_NAME, DMAOWN_GUARD_SYMBOL,
@@ -96,7 +97,8 @@ static int __init dmaown_init(void)
 		dmaown_nr_safe);
 	return 0;
 
-err_guard:
+err_stats:
+	dmaown_stats_exit();
 	dmaown_guard_exit();
 err_notifier:
 	dmaown_notifier_exit();
@@ -106,6 +108,7 @@ err_notifier:
 static void __exit dmaown_exit(void)
 {
 	dmaown_cdev_exit();
+	dmaown_stats_exit();
 	dmaown_guard_exit();
 	dmaown_notifier_exit();
 	dmaown_groups_exit();
