@@ -180,7 +180,7 @@ static const struct dmaown_ioctl_op *dmaown_ioctl_op(unsigned int cmd)
 	return NULL;
 }
 
-static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
+static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
 			      unsigned long arg)
 {
 	const struct dmaown_ioctl_op *op;
@@ -205,7 +205,7 @@ static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (flags)
 		return -EOPNOTSUPP;
 
-	ret = op->execute(filp->private_data, &buf);
+	ret = op->execute(fp->private_data, &buf);
 	if (ret)
 		return ret;
 	if (copy_to_user(uarg, &buf, min(size, op->size)))
@@ -213,7 +213,7 @@ static long dmaown_fops_ioctl(struct file *filp, unsigned int cmd,
 	return 0;
 }
 
-static int dmaown_fops_open(struct inode *inode, struct file *filp)
+static int dmaown_fops_open(struct inode *inode, struct file *fp)
 {
 	struct dmaown_file *file;
 
@@ -223,13 +223,13 @@ static int dmaown_fops_open(struct inode *inode, struct file *filp)
 	if (!file)
 		return -ENOMEM;
 	dmaown_file_init(file);
-	filp->private_data = file;
-	return stream_open(inode, filp);
+	fp->private_data = file;
+	return stream_open(inode, fp);
 }
 
-static int dmaown_fops_release(struct inode *inode, struct file *filp)
+static int dmaown_fops_release(struct inode *inode, struct file *fp)
 {
-	struct dmaown_file *file = filp->private_data;
+	struct dmaown_file *file = fp->private_data;
 
 	dmaown_file_release(file);
 	kfree(file);
@@ -237,11 +237,11 @@ static int dmaown_fops_release(struct inode *inode, struct file *filp)
 }
 
 /* POLLERR once a claim of this file was revoked, until it is released. */
-static __poll_t dmaown_fops_poll(struct file *filp, poll_table *wait)
+static __poll_t dmaown_fops_poll(struct file *fp, poll_table *wait)
 {
-	struct dmaown_file *file = filp->private_data;
+	struct dmaown_file *file = fp->private_data;
 
-	poll_wait(filp, &file->wait, wait);
+	poll_wait(fp, &file->wait, wait);
 	return dmaown_file_revoked(file) ? EPOLLERR : 0;
 }
 

@@ -54,12 +54,12 @@ static int dmaown_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int dmaown_stats_open(struct inode *inode, struct file *filp)
+static int dmaown_stats_open(struct inode *inode, struct file *fp)
 {
-	return single_open(filp, dmaown_stats_show, NULL);
+	return single_open(fp, dmaown_stats_show, NULL);
 }
 
-static ssize_t dmaown_stats_write(struct file *filp, const char __user *buf,
+static ssize_t dmaown_stats_write(struct file *fp, const char __user *buf,
 				  size_t len, loff_t *ppos)
 {
 	int i;
