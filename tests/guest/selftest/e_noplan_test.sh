@@ -1,0 +1,3 @@
+#!/bin/sh
+# Harness self-test: no plan. Expect: 1 passed and "printed no TAP plan".
+echo "ok 1 - orphan"
