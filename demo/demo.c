@@ -253,9 +253,11 @@ int main(void)
 	}
 	sh("dmaownctl status %s", edu);
 	state = group_state((__u32)gid, &domain);
-	r = edu_dma(edu);
 	verdict(state == DMAOWN_STATE_FREE && domain == DMAOWN_DOMAIN_DEFAULT,
 		"released: the group is free, on its default domain");
+
+	title("The edu's DMA, once more");
+	r = edu_dma(edu);
 	verdict(r == EDU_LANDED, "after the release, the edu's DMA reaches memory again");
 
 	title(failed ? "Something did not go as shown: see above" : "That's dmaown");
