@@ -724,6 +724,20 @@ t_parser() {
 			"flattened"
 }
 
+# Permission denied: in a user namespace, root lacks CAP_SYS_ADMIN over the
+# initial namespace, so the module's open() says EPERM.
+t_perm() {
+	unshare -r true 2>/dev/null || { echo "SKIP no user namespaces (unshare -r)"; return 2; }
+	unshare -r "$CTL" list > "$T/out" 2> "$T/err"
+	rc=$?
+	expect_rc 4 "list without CAP_SYS_ADMIN" &&
+		has "$T/err" "cannot open /dev/dmaown: permission denied (needs root or CAP_SYS_ADMIN" ||
+		return 1
+	unshare -r "$CTL" claim "$G_EDU" -- true > "$T/out" 2> "$T/err"
+	rc=$?
+	expect_rc 4 "claim without CAP_SYS_ADMIN"
+}
+
 # Module not loaded: every command says so, exit 3; then the module is back.
 t_no_module() {
 	if ! rmmod dmaown 2> "$T/rmmod.err"; then
@@ -765,6 +779,7 @@ t_multi		two devices and their group in one claim: one group claim
 t_exec_fail	COMMAND not found: exit 127, nothing left claimed
 t_json_escape	JSON strings are escaped (holder comm with quote, backslash, tab)
 t_parser	the JSON parser rejects invalid JSON and flattens valid JSON
+t_perm		without CAP_SYS_ADMIN (user namespace): exit 4, permission denied
 t_no_module	module not loaded: exit 3 with a modprobe hint; reloaded after
 "
 

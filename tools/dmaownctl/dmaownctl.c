@@ -369,7 +369,8 @@ static void gstat_free(struct gstat *g)
  */
 static int group_status(int fd, unsigned int id, struct gstat *g)
 {
-	unsigned int len = 8;
+	/* Most groups have one or two devices; bigger ones take a second call. */
+	unsigned int len = 2;
 	int tries;
 
 	memset(g, 0, sizeof(*g));
@@ -1295,10 +1296,11 @@ static int list_group_ids(unsigned int **ids, size_t *n)
 static int cmd_list(int argc, char **argv)
 {
 	bool json = false, first = true;
-	struct json j = { .f = stdout };
+	struct json j = { 0 };
 	unsigned int *ids;
+	char *buf = NULL;
+	size_t n, i, len = 0;
 	struct gstat g;
-	size_t n, i;
 	int fd, r;
 
 	r = parse_opts(argc, argv, usage_list, &json);
@@ -1314,6 +1316,12 @@ static int cmd_list(int argc, char **argv)
 		err("cannot read %s: %s", SYS_GROUPS, strerror(-r));
 		return XC_FAIL;
 	}
+	/* JSON is printed whole or not at all: built in memory first. */
+	j.f = json ? open_memstream(&buf, &len) : stdout;
+	if (!j.f) {
+		err("out of memory");
+		return XC_FAIL;
+	}
 	if (json) {
 		json_open(&j, NULL, '{');
 		json_uint(&j, "schema", JSON_SCHEMA);
@@ -1327,8 +1335,10 @@ static int cmd_list(int argc, char **argv)
 		if (r == -ENOENT)
 			continue;	/* went away since readdir */
 		if (r) {
-			if (json)
-				fflush(stdout);
+			if (json) {
+				fclose(j.f);
+				free(buf);
+			}
 			return status_error(-r, NULL, ids[i]);
 		}
 		if (json) {
@@ -1344,6 +1354,9 @@ static int cmd_list(int argc, char **argv)
 	if (json) {
 		json_close(&j, ']');
 		json_close(&j, '}');
+		fclose(j.f);
+		fwrite(buf, 1, len, stdout);
+		free(buf);
 	}
 	free(ids);
 	close(fd);
