@@ -8,14 +8,24 @@
 #   make check             matrix + DKMS + VM tests on every supported kernel
 #   make test-one KVER=... VM tests on one kernel (TESTS=name to pick tests)
 #   make deps              install what the build and the tests need (root)
+#   make cli               build dmaownctl; make install-cli installs it, its
+#                          man pages, the udev rule and the uapi header
+#   make demo [KVER=5.10|6.1|6.12]   see it work in a QEMU guest
+#   make bench             benchmarks in QEMU guests -> docs/benchmarks.md
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(shell pwd)
-SOURCES := dkms.conf Kbuild Makefile include src
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+# udev reads /etc, /run and /lib, never /usr/local: the rule goes to /lib
+# whatever PREFIX is; /etc/udev/rules.d/60-dmaown.rules overrides it.
+UDEVRULESDIR ?= /lib/udev/rules.d
 
-.PHONY: all module clean install build matrix check test test-one deps \
-	dkms-install dkms-check style lint-compat cli
+.PHONY: all module clean install install-module install-cli build matrix \
+	check test test-one deps dkms-install dkms-check style lint-compat cli \
+	examples demo bench
 
 all: module
 
@@ -26,9 +36,37 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	rm -rf build
 
-install: module
+install: install-module install-cli
+
+install-module: module
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
 	depmod -a $(KVER)
+
+cli:
+	$(MAKE) -C tools/dmaownctl O=$(CURDIR)/build/dmaownctl
+
+examples:
+	$(MAKE) -C examples O=$(CURDIR)/build/examples
+
+# dmaownctl, dmaownctl(8), dmaown(4), the udev rule, the uapi header, and the
+# modprobe.d example (as /etc/modprobe.d/dmaown.conf only when the admin has
+# none: every line of it is a comment).
+install-cli: cli
+	$(MAKE) -C tools/dmaownctl O=$(CURDIR)/build/dmaownctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	install -D -m 0644 man/dmaownctl.8 $(DESTDIR)$(MANDIR)/man8/dmaownctl.8
+	install -D -m 0644 man/dmaown.4 $(DESTDIR)$(MANDIR)/man4/dmaown.4
+	install -D -m 0644 udev/60-dmaown.rules $(DESTDIR)$(UDEVRULESDIR)/60-dmaown.rules
+	install -D -m 0644 include/uapi/linux/dmaown.h $(DESTDIR)$(INCLUDEDIR)/linux/dmaown.h
+	[ -e $(DESTDIR)/etc/modprobe.d/dmaown.conf ] || \
+		install -D -m 0644 modprobe.d/dmaown.conf.example $(DESTDIR)/etc/modprobe.d/dmaown.conf
+	[ -n "$(DESTDIR)" ] || ! command -v udevadm >/dev/null || udevadm control --reload || true
+
+# KVER defaults to uname -r: pass it on only when the user set it (6.12 then).
+demo:
+	scripts/demo $(if $(filter command line environment,$(origin KVER)),$(KVER))
+
+bench:
+	scripts/bench
 
 deps:
 	scripts/setup
