@@ -13,10 +13,11 @@
 #     vfio-pci and pci-stub are loaded but bound to nothing. There is no
 #     udev/mdev: nothing is autoloaded or autobound after that (a hot-added
 #     device stays driverless unless a test binds it).
-#  2. dmaown: init runs `insmod /dmaown/dmaown.ko` once, before the first
-#     test. Every test starts and must end with the module loaded; a test that
-#     needs to unload or reload it does so itself (rmmod dmaown; insmod
-#     "$DMAOWN_MODULE") and loads it again before it exits.
+#  2. dmaown: init runs `insmod /dmaown/dmaown.ko $DMAOWN_PARAMS` once,
+#     before the first test. Every test starts and must end with the module
+#     loaded; a test that needs to unload or reload it does so itself (rmmod
+#     dmaown; insmod "$DMAOWN_MODULE" $DMAOWN_PARAMS) and loads it again
+#     before it exits.
 #  3. Tests: every executable /tests/*_test and /tests/*_test.sh, in sorted
 #     order (or the subset in $DMAOWN_RUN_TESTS), one at a time, as root, cwd
 #     /tmp, stdin /dev/null, in a session of their own, with a timeout of
@@ -67,7 +68,7 @@ set -a
 DMAOWN_KVER=$(uname -r)
 DMAOWN_MODULE=/dmaown/dmaown.ko
 DMAOWN_QMP_TTY=/dev/ttyS2
-: "${DMAOWN_IOMMU_MODE:=pt}" "${DMAOWN_TEST_TIMEOUT:=300}" "${DMAOWN_SHELL:=0}"
+: "${DMAOWN_IOMMU_MODE:=pt}" "${DMAOWN_TEST_TIMEOUT:=300}" "${DMAOWN_SHELL:=0}" "${DMAOWN_PARAMS:=}"
 set +a
 
 RES=/tmp/dmaown-results
@@ -181,7 +182,8 @@ else
 fi
 bcheck "no kernel warning or oops during boot" not_tainted_bad
 if [ -f "$DMAOWN_MODULE" ]; then
-	bcheck "insmod $DMAOWN_MODULE" insmod "$DMAOWN_MODULE"
+	# shellcheck disable=SC2086 # DMAOWN_PARAMS is a list of words
+	bcheck "insmod $DMAOWN_MODULE${DMAOWN_PARAMS:+ $DMAOWN_PARAMS}" insmod "$DMAOWN_MODULE" $DMAOWN_PARAMS
 else
 	B_N=$((B_N + 1))
 	echo "not ok $B_N - insmod $DMAOWN_MODULE # missing from the image: the build failed" >> "$B_BODY"
@@ -209,8 +211,7 @@ failed=$((failed + B_FAIL))
 # --- the tests ---------------------------------------------------------------
 state_of() { # the state letter of a process, nothing if gone
 	local s
-	[ -r "/proc/$1/stat" ] || return 0
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	read -r s 2>/dev/null < "/proc/$1/stat" || return 0
 	s=${s##*) }
 	echo "${s%% *}"
 }
@@ -219,26 +220,49 @@ alive() {
 	s=$(state_of "$1")
 	[ -n "$s" ] && [ "$s" != Z ]
 }
+oopsed_now() {
+	local t
+	read -r t < /proc/sys/kernel/tainted
+	[ $((t & 128)) -ne 0 ]
+}
+# kill_session SIGNAL PID: the session's process group, wait up to 5s
+kill_session() {
+	local i=0
+	kill "-$1" "-$2" 2>/dev/null || kill "-$1" "$2" 2>/dev/null
+	while alive "$2" && [ $i -lt 25 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
 
 stuck=
 run_test() { # run_test NAME
-	local name=$1 out="$RES/$1.out" err="$RES/$1.err" pid start now rc note=
+	local name=$1 out="$RES/$1.out" err="$RES/$1.err" pid start now rc note= oopsed=
 	log "running $name (timeout ${DMAOWN_TEST_TIMEOUT}s)"
 	kmark "running $name"
 	start=$(date +%s)
 	(cd /tmp && exec setsid "/tests/$name") </dev/null >"$out" 2>"$err" &
 	pid=$!
-	# Poll: a test stuck in the kernel must not stop the report.
+	# Poll: a test stuck in the kernel must not stop the report. After an
+	# oops the test gets 10 more seconds, not the rest of its timeout.
 	n=0
+	deadline=$((start + DMAOWN_TEST_TIMEOUT))
 	while alive "$pid"; do
 		now=$(date +%s)
-		if [ $((now - start)) -ge "$DMAOWN_TEST_TIMEOUT" ]; then
-			note=" timeout=${DMAOWN_TEST_TIMEOUT}"
-			log "$name: timed out after ${DMAOWN_TEST_TIMEOUT}s, killing it"
-			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-			sleep 5
-			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
-			sleep 5
+		if [ -z "$oopsed" ] && oopsed_now; then
+			oopsed=1
+			deadline=$((now + 10))
+			log "$name: the kernel oopsed; killing it in 10s if it has not ended"
+		fi
+		if [ "$now" -ge "$deadline" ]; then
+			if [ -n "$oopsed" ]; then
+				note=" oops"
+			else
+				note=" timeout=${DMAOWN_TEST_TIMEOUT}"
+			fi
+			log "$name: still running after $((now - start))s, killing it"
+			kill_session TERM "$pid"
+			alive "$pid" && kill_session KILL "$pid"
 			if alive "$pid"; then
 				note="$note unkillable(state $(state_of "$pid"))"
 				stuck=$name
@@ -256,7 +280,7 @@ run_test() { # run_test NAME
 		rc=255
 	fi
 	# Whatever the program left behind in its session.
-	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL "-$pid" 2>/dev/null
 	now=$(date +%s)
 	kmark "finished $name rc=$rc"
 	log "$name: rc=$rc in $((now - start))s$note"

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Harness self-test: a real oops (NULL pointer write in a module's init).
+# The kernel goes on; init stops running tests. Expect: 1 passed, "kernel
+# log: BUG" and "kernel log: Oops" (during y_oops_test.sh), and
+# z_after_oops_test.sh "did not run".
+echo "TAP version 13"
+echo "1..1"
+insmod /tests/modules/vmtest_crash.ko action=oops 2>/dev/null
+t=$(cat /proc/sys/kernel/tainted)
+if [ $((t & 128)) -ne 0 ]; then
+	echo "ok 1 - the kernel oopsed (tainted=$t)"
+else
+	echo "not ok 1 - the kernel oopsed (tainted=$t)"
+fi
