@@ -284,8 +284,8 @@ static void *binder(void *arg)
 			ret = pci_bind(r->bdf, r->drv);
 			if (!ret)
 				r->binds++;
-			else if (ret == -EBUSY)
-				r->denied++;
+			else if (ret == -EBUSY && ++r->denied)
+				msleep(1);
 			else if (r->bind_err++ < 3)
 				th_diag("bind: %s", strerror(-ret));
 		} else {

@@ -415,6 +415,7 @@ static void check_blocked(struct __test_metadata *_metadata, struct kmsg *k)
 {
 	int faults;
 
+	dmar_ratelimit_wait();
 	ASSERT_OK(kmsg_begin(k));
 	EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
 	faults = kmsg_wait(k, DMAR_FAULT_A, DMAR_FAULT_B, 1, 3000);

@@ -655,6 +655,48 @@ void kmsg_dump(struct kmsg *k, const char *why)
 	fflush(stdout);
 }
 
+/* timestamp (ms) of the last record of the log matching @a and @b, 0 if none */
+static uint64_t kmsg_last_time(const char *a, const char *b)
+{
+	char rec[8192], *text;
+	unsigned long long usec;
+	uint64_t last = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		/* "prio,seq,usec,flags;text" */
+		if (!text || sscanf(rec, "%*u,%*u,%llu", &usec) != 1)
+			continue;
+		if (strstr(text, a) && (!b || strstr(text, b)))
+			last = usec / 1000;
+	}
+	close(fd);
+	return last;
+}
+
+void dmar_ratelimit_wait(void)
+{
+	uint64_t last = kmsg_last_time("DMAR", "fault"), t;
+
+	t = kmsg_last_time("dmar_fault", "suppressed");
+	if (t > last)
+		last = t;
+	/* printk's clock and CLOCK_MONOTONIC both count from boot */
+	if (last && now_ms() < last + 6000)
+		msleep(last + 6000 - now_ms());
+}
+
 void kmsg_end(struct kmsg *k)
 {
 	if (k->fd >= 0)

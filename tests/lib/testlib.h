@@ -168,12 +168,18 @@ int kmsg_wait(struct kmsg *k, const char *a, const char *b, int want, unsigned i
 /* lines that look like a kernel warning, bug, oops or stall */
 int kmsg_count_bad(struct kmsg *k);
 void kmsg_dump(struct kmsg *k, const char *why);
+/*
+ * The kernel prints DMAR faults through a ratelimit (10 prints in 5 s, two
+ * per fault). Wait until the last DMAR fault line of the whole log is more
+ * than one window old, so that the next fault is printed.
+ */
+void dmar_ratelimit_wait(void);
 void kmsg_end(struct kmsg *k);
 
 /* --- edu DMA witness ----------------------------------------------------- */
 
 /*
- * The QEMU "edu" device as a DMA witness: a 4 KiB round trip RAM (page A)
+ * The QEMU "edu" device as a DMA witness: a 2 KiB round trip RAM (page A)
  * -> edu buffer -> RAM (page B) through the device's own DMA engine, from
  * userspace (BAR0 through sysfs resource0, bus mastering through config).
  * Under iommu=pt a driver-less edu on its default (identity) domain must
