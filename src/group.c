@@ -273,8 +273,12 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 	mutex_unlock(&dmaown_lock);
 	ret = dmaown_group_check_viable(claim->group);
 	mutex_lock(&dmaown_lock);
-	if (!ret && claim->stale)
+	if (ret)
+		pr_debug("group %d: not viable\n", claim->id);
+	if (!ret && claim->stale) {
+		pr_debug("group %d: changed during the claim\n", claim->id);
 		ret = -EBUSY;
+	}
 	if (!ret)
 		ret = dmaown_owner_timed_claim(claim);
 	if (ret)
@@ -560,11 +564,21 @@ void dmaown_driver_bound(struct device *dev)
 		return;
 	mutex_lock(&dmaown_lock);
 	claim = dmaown_owned_lookup_rcu(group);
-	if (claim && dev->driver && !dmaown_driver_dma_safe(dev, dev->driver)) {
-		pr_err("%s: driver %s bound into owned group %d despite the guard\n",
-		       dev_name(dev), dev->driver->name, claim->id);
-		dmaown_claim_revoke(claim, dev, "kernel driver bound");
+	if (!claim || !dev->driver || dmaown_driver_dma_safe(dev, dev->driver))
+		goto out_unlock;
+	if (!claim->active) {
+		/*
+		 * A legacy claim in the making: this probe passed the guard
+		 * before the claim was published. The claim's viability walk
+		 * waits for it and fails.
+		 */
+		claim->stale = true;
+		goto out_unlock;
 	}
+	pr_err("%s: driver %s bound into owned group %d despite the guard\n",
+	       dev_name(dev), dev->driver->name, claim->id);
+	dmaown_claim_revoke(claim, dev, "kernel driver bound");
+out_unlock:
 	mutex_unlock(&dmaown_lock);
 	iommu_group_put(group);
 }

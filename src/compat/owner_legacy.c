@@ -52,6 +52,15 @@ int dmaown_owner_claim(struct dmaown_claim *claim)
 		return -ENOMEM;
 	ret = iommu_attach_group(domain, claim->group);
 	if (ret) {
+		/*
+		 * -EBUSY: the group is on another domain (VFIO type1), or
+		 * 5.10's intel-iommu kept stale context bookkeeping after a
+		 * member was hot-removed: it then refuses every new domain
+		 * for the group's devices, to VFIO as well, until reboot.
+		 */
+		if (ret == -EBUSY && !dmaown_owner_claimed_elsewhere(claim->group, dev, true))
+			pr_warn_ratelimited("group %d: the IOMMU driver refuses a new domain although the group is on its default one (a member was hot-removed? a 5.10 intel-iommu limitation)\n",
+					    claim->id);
 		iommu_domain_free(domain);
 		return ret;
 	}
