@@ -222,7 +222,9 @@ alive() {
 }
 oopsed_now() {
 	local t
-	read -r t < /proc/sys/kernel/tainted
+	# Not `read`: busybox reads one byte at a time, and a sysctl file is at
+	# EOF once the offset is not 0, so it would give only the first digit.
+	t=$(cat /proc/sys/kernel/tainted)
 	[ $((t & 128)) -ne 0 ]
 }
 # kill_session SIGNAL PID: the session's process group, wait up to 5s
@@ -240,6 +242,9 @@ run_test() { # run_test NAME
 	local name=$1 out="$RES/$1.out" err="$RES/$1.err" pid start now rc note= oopsed=
 	log "running $name (timeout ${DMAOWN_TEST_TIMEOUT}s)"
 	kmark "running $name"
+	# The header now, the output at the end: a test the guest dies in shows
+	# up on the host as started and unfinished.
+	emit "# test: $name"
 	start=$(date +%s)
 	(cd /tmp && exec setsid "/tests/$name") </dev/null >"$out" 2>"$err" &
 	pid=$!
@@ -287,7 +292,6 @@ run_test() { # run_test NAME
 
 	awk 1 "$out"
 	[ -s "$err" ] && sed 's/^/# stderr: /' "$err"
-	emit "# test: $name"
 	awk 1 "$out" >&9
 	[ -s "$err" ] && sed 's/^/# stderr: /' "$err" >&9
 	emit "# end: $name rc=$rc time=$((now - start))s$note"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Harness self-test: a real oops (NULL pointer write in a module's init).
-# The kernel goes on; init stops running tests. Expect: 1 passed, "kernel
-# log: BUG" and "kernel log: Oops" (during y_oops_test.sh), and
-# z_after_oops_test.sh "did not run".
+# The kernel goes on; this test then hangs, and init must kill it soon (not
+# after --test-timeout) and run no further test. Expect: 1 passed, "killed:
+# the kernel oopsed while it ran", "kernel log: BUG" and "kernel log: Oops"
+# (during y_oops_test.sh), and z_after_oops_test.sh "did not run".
 echo "TAP version 13"
 echo "1..1"
 insmod /tests/modules/vmtest_crash.ko action=oops 2>/dev/null
@@ -12,3 +13,4 @@ if [ $((t & 128)) -ne 0 ]; then
 else
 	echo "not ok 1 - the kernel oopsed (tainted=$t)"
 fi
+sleep 600
