@@ -6,8 +6,9 @@
  *
  *  dmaown_lock (mutex, group.c) protects the set of claims: the owned list
  *  (writers), every struct dmaown_claim field but the RCU list linkage
- *  reads, and every dmaown_file's claim list. It is taken by the ioctls, by
- *  file release, and by the bus notifiers.
+ *  reads, every dmaown_file's claim list, and the list of wounded groups
+ *  (groups that lost a member). It is taken by the ioctls, by file release
+ *  and by the bus notifiers.
  *
  *  Order:  device_lock(dev) -> dmaown_lock -> iommu group->mutex
  *

@@ -25,6 +25,19 @@ static DEFINE_MUTEX(dmaown_lock);
 /* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
 static LIST_HEAD(dmaown_owned);
 
+/*
+ * Groups that lost a member to hot-removal, while it stays away: on some
+ * kernels their survivors cannot be moved to a new domain safely
+ * (DMAOWN_COMPAT_SURVIVORS_UNSAFE). dmaown_lock.
+ */
+struct dmaown_wound {
+	struct list_head node;
+	struct iommu_group *group;	/* referenced */
+	unsigned int missing;		/* members removed, not yet back */
+};
+
+static LIST_HEAD(dmaown_wounds);
+
 static dmaown_bus_type *const dmaown_buses[DMAOWN_NR_BUSES] = { &pci_bus_type, &platform_bus_type };
 
 struct dmaown_find {
@@ -136,6 +149,48 @@ static unsigned int dmaown_group_nr_devices(struct iommu_group *group)
 
 	iommu_group_for_each_dev(group, &n, dmaown_count_one);
 	return n;
+}
+
+static struct dmaown_wound *dmaown_wound_find(struct iommu_group *group)
+{
+	struct dmaown_wound *wound;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry(wound, &dmaown_wounds, node)
+		if (wound->group == group)
+			return wound;
+	return NULL;
+}
+
+/* A member of @group is leaving: remember it if others stay behind. */
+static void dmaown_wound_add(struct iommu_group *group)
+{
+	struct dmaown_wound *wound;
+
+	lockdep_assert_held(&dmaown_lock);
+	if (!DMAOWN_COMPAT_SURVIVORS_UNSAFE || dmaown_group_nr_devices(group) < 2)
+		return;
+	wound = dmaown_wound_find(group);
+	if (!wound) {
+		wound = kzalloc(sizeof(*wound), GFP_KERNEL);
+		if (!wound)
+			return;
+		wound->group = iommu_group_ref_get(group);
+		list_add(&wound->node, &dmaown_wounds);
+	}
+	wound->missing++;
+}
+
+/* A device joined @group: a removed member may be back. */
+static void dmaown_wound_heal(struct iommu_group *group)
+{
+	struct dmaown_wound *wound = dmaown_wound_find(group);
+
+	if (wound && !--wound->missing) {
+		list_del(&wound->node);
+		iommu_group_put(wound->group);
+		kfree(wound);
+	}
 }
 
 static void dmaown_claim_free(struct dmaown_claim *claim)
@@ -340,6 +395,12 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		ret = -EBUSY;
 		goto out_unlock_free;
 	}
+	if (dmaown_wound_find(group)) {
+		pr_warn_ratelimited("group %d: a member was hot-removed: this kernel cannot safely move the others to a new domain until it is back\n",
+				    claim->id);
+		ret = -EBUSY;
+		goto out_unlock_free;
+	}
 	ret = dmaown_claim_take(claim);
 	if (ret)
 		goto out_unlock_free;
@@ -512,6 +573,7 @@ void dmaown_device_added(struct device *dev)
 	if (!group)
 		return;
 	mutex_lock(&dmaown_lock);
+	dmaown_wound_heal(group);
 	claim = dmaown_owned_lookup_rcu(group);
 	if (claim && claim->active) {
 		ret = dmaown_owner_device_added(claim, dev);
@@ -545,6 +607,7 @@ void dmaown_device_removed(struct device *dev)
 	claim = dmaown_owned_lookup_rcu(group);
 	if (claim)
 		dmaown_claim_revoke(claim, dev, "member removed");
+	dmaown_wound_add(group);
 	mutex_unlock(&dmaown_lock);
 	iommu_group_put(group);
 }
@@ -585,6 +648,12 @@ out_unlock:
 
 void dmaown_groups_exit(void)
 {
+	struct dmaown_wound *wound, *tmp;
+
 	/* Files pin the module: none is open, so nothing is owned. */
 	WARN_ON(!list_empty(&dmaown_owned));
+	list_for_each_entry_safe(wound, tmp, &dmaown_wounds, node) {
+		iommu_group_put(wound->group);
+		kfree(wound);
+	}
 }

@@ -82,4 +82,20 @@ static inline bool dmaown_compat_msi_isolated(struct iommu_group *group,
 #endif
 }
 
+/*
+ * DMAOWN_COMPAT_SURVIVORS_UNSAFE: after a member of a multi-device group
+ * is removed, and until it comes back, the IOMMU layer cannot safely move
+ * the remaining members to a new domain. Seen on Debian's kernels (intel-
+ * iommu, devices behind a PCI bridge sharing an alias): 5.10 refuses with
+ * -EBUSY; 6.1 corrupts a list in device_block_translation() and BUGs, for
+ * any owner (VFIO's SET_CONTAINER too). 6.12 is fine. The drivers' own
+ * blocked domains (6.7+) came with the rewrite of that path, so they serve
+ * as the probe. dmaown refuses such claims instead of walking into it.
+ */
+#ifdef DMAOWN_HAVE_OPS_BLOCKED_DOMAIN
+#define DMAOWN_COMPAT_SURVIVORS_UNSAFE false
+#else
+#define DMAOWN_COMPAT_SURVIVORS_UNSAFE true
+#endif
+
 #endif /* _DMAOWN_COMPAT_H */
