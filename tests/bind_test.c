@@ -3,9 +3,8 @@
  * bind_test - the probe guard (issue 4): kernel drivers cannot bind into an
  * owned group (bind, drivers_probe, modprobe), DMA-safe drivers can
  * (driver_override to vfio-pci or pci-stub), one log line per denial; the
- * claim/probe race; hot-add into an owned group (QMP device_add and
- * remove + rescan); hot-remove of an owned group's member and of a lone
- * owned device; no kprobe left after unload.
+ * claim/probe race; no kprobe or notifier left after unload. Hot-add and
+ * hot-remove are in unplug_test.
  *
  * Every test leaves the topology as booted: drivers bound, no claim, no
  * driver_override, every device present.
@@ -27,40 +26,6 @@ static void my_comm(char *buf, size_t len)
 {
 	if (sysfs_read("/proc/self/comm", buf, len) < 0)
 		buf[0] = 0;
-}
-
-static int wait_present(const char *bdf, bool present, unsigned int timeout_ms)
-{
-	uint64_t end = now_ms() + timeout_ms;
-
-	while (pci_exists(bdf) != present) {
-		if (now_ms() >= end)
-			return -ETIMEDOUT;
-		msleep(50);
-	}
-	return 0;
-}
-
-static bool qmp_available(void)
-{
-	return run("dmaown-qmp -p >/dev/null 2>&1") == 0;
-}
-
-/* device_add/device_del through the host's QMP relay: 0 or -1 */
-static int qmp(const char *cmd, const char *json)
-{
-	return run("dmaown-qmp %s '%s' >/dev/null", cmd, json) == 0 ? 0 : -1;
-}
-
-static int qmp_device_del(const char *qid, const char *bdf)
-{
-	char json[128];
-
-	snprintf(json, sizeof(json), "{\"id\": \"%s\"}", qid);
-	if (qmp("device_del", json))
-		return -1;
-	run("dmaown-qmp -t 30 -e DEVICE_DELETED '\"%s\"' >/dev/null", qid);
-	return wait_present(bdf, false, 20000);
 }
 
 /* a net interface of @bdf, "" if none */
@@ -393,304 +358,6 @@ TEST_TIMEOUT(claim_probe_race, 120)
 	EXPECT_OK(pci_ensure_driver(r.bdf, r.drv));
 }
 
-/* --- hot-add into the owned alias group --------------------------------------- */
-
-FIXTURE(alias) {
-	int gid, fd;
-	struct kmsg k;
-	bool qmp_nic, qmp_edu;
-	char edu2[32];
-};
-
-FIXTURE_SETUP(alias)
-{
-	self->fd = -1;
-	self->k.fd = -1;
-	self->gid = pci_group(BRIDGE);
-	ASSERT_LE(0, self->gid);
-	ASSERT_OK(pci_unbind(NIC_ALIAS));
-	self->fd = dmaown_open();
-	ASSERT_LE(0, self->fd);
-	ASSERT_OK(kmsg_begin(&self->k));
-}
-
-FIXTURE_TEARDOWN(alias)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->qmp_nic)
-		EXPECT_OK(qmp_device_del("bt-nic", ALIAS_FREE_BDF));
-	if (self->qmp_edu)
-		EXPECT_OK(qmp_device_del("bt-edu", self->edu2));
-	if (!pci_exists(EDU_ALIAS_A) || !pci_exists(EDU_ALIAS_B) || !pci_exists(NIC_ALIAS)) {
-		pci_rescan();
-		wait_present(NIC_ALIAS, true, 5000);
-	}
-	EXPECT_TRUE(pci_exists(EDU_ALIAS_A) && pci_exists(EDU_ALIAS_B));
-	EXPECT_OK(pci_ensure_driver(NIC_ALIAS, NIC_ALIAS_DRIVER));
-	EXPECT_EQ(0, kmsg_count_bad(&self->k));
-	if (kmsg_count_bad(&self->k))
-		kmsg_dump(&self->k, "alias group");
-	kmsg_end(&self->k);
-}
-
-/* the claim of @fd on @gid holds, with @nr devices, all blocked */
-static void check_owned(struct __test_metadata *_metadata, int fd, int gid, unsigned int nr)
-{
-	struct dmaown_group_status st;
-
-	ASSERT_OK(dmaown_status(fd, gid, &st, NULL, 0));
-	EXPECT_EQ(DMAOWN_STATE_OWNED, st.out_state);
-	EXPECT_EQ(DMAOWN_DOMAIN_BLOCKING, st.out_domain);
-	EXPECT_EQ(nr, st.out_nr_devices);
-	EXPECT_FALSE(poll_revents(fd, 0) & POLLERR);
-}
-
-TEST_F_TIMEOUT(alias, hot_add_by_rescan_stays_sealed, 120)
-{
-	bool dma = !witness_unusable(EDU_ALIAS_B);
-
-	/* while the group is free, take two members away */
-	ASSERT_OK(pci_remove(EDU_ALIAS_B));
-	ASSERT_OK(pci_remove(NIC_ALIAS));
-	ASSERT_OK(wait_present(NIC_ALIAS, false, 5000));
-	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
-	check_owned(_metadata, self->fd, self->gid, 2);
-
-	/* they come back into the owned group */
-	ASSERT_OK(pci_rescan());
-	ASSERT_OK(wait_present(EDU_ALIAS_B, true, 5000));
-	ASSERT_OK(wait_present(NIC_ALIAS, true, 5000));
-	EXPECT_EQ(self->gid, pci_group(EDU_ALIAS_B));
-	EXPECT_EQ(self->gid, pci_group(NIC_ALIAS));
-	msleep(500); /* the NIC's driver is loaded: the kernel tries it at once */
-	EXPECT_TRUE(pci_has_driver(NIC_ALIAS, ""));
-	EXPECT_TRUE(pci_has_driver(EDU_ALIAS_B, ""));
-	check_owned(_metadata, self->fd, self->gid, 4);
-	if (dma) {
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_B));
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_A));
-	} else {
-		th_diag("DMA not checked: %s", witness_unusable(EDU_ALIAS_B));
-	}
-	EXPECT_EQ(-EBUSY, pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
-
-	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
-	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
-	if (dma)
-		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_B));
-	EXPECT_OK(pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
-}
-
-TEST_F_TIMEOUT(alias, hot_add_by_qmp_stays_sealed, 150)
-{
-	char json[256], bus[24];
-	bool dma = !witness_unusable(EDU_ALIAS_A);
-
-	if (!qmp_available())
-		SKIP("no QMP relay to the host (dmaown-qmp -p fails): not under scripts/vm-test");
-	scopy(bus, sizeof(bus), topo("BRIDGE_BUS", "0000:01"));
-	snprintf(self->edu2, sizeof(self->edu2), "%s:05.0", bus);
-	ASSERT_FALSE(pci_exists(ALIAS_FREE_BDF));
-	ASSERT_FALSE(pci_exists(self->edu2));
-	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
-
-	/* a NIC whose driver is loaded, and an edu, into free slots of the bridge */
-	snprintf(json, sizeof(json),
-		 "{\"driver\": \"%s\", \"bus\": \"%s\", \"addr\": \"%s\", \"id\": \"bt-nic\"}",
-		 NIC_ALIAS_DRIVER, BRIDGE_QID, ALIAS_FREE_ADDR);
-	ASSERT_OK(qmp("device_add", json));
-	self->qmp_nic = true;
-	snprintf(json, sizeof(json),
-		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%s\", "
-		 "\"addr\": \"05.0\", \"id\": \"bt-edu\"}",
-		 BRIDGE_QID);
-	ASSERT_OK(qmp("device_add", json));
-	self->qmp_edu = true;
-	ASSERT_OK(wait_present(ALIAS_FREE_BDF, true, 20000));
-	ASSERT_OK(wait_present(self->edu2, true, 20000));
-	EXPECT_EQ(self->gid, pci_group(ALIAS_FREE_BDF));
-	EXPECT_EQ(self->gid, pci_group(self->edu2));
-	msleep(1000);
-	EXPECT_TRUE(pci_has_driver(ALIAS_FREE_BDF, ""));
-	check_owned(_metadata, self->fd, self->gid, 6);
-	if (dma)
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(self->edu2));
-	else
-		th_diag("DMA not checked: %s", witness_unusable(EDU_ALIAS_A));
-	EXPECT_EQ(-EBUSY, pci_bind(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
-
-	/* released: the new edu's DMA lands, its NIC may bind */
-	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
-	if (dma)
-		EXPECT_EQ(EDU_LANDED, edu_witness(self->edu2));
-	EXPECT_OK(pci_bind(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
-	EXPECT_TRUE(pci_has_driver(ALIAS_FREE_BDF, NIC_ALIAS_DRIVER));
-	EXPECT_OK(pci_unbind(ALIAS_FREE_BDF));
-}
-
-TEST_F_TIMEOUT(alias, hot_remove_of_a_member_revokes, 120)
-{
-	struct dmaown_group_status st;
-	int fd2, revents;
-
-	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
-	check_owned(_metadata, self->fd, self->gid, 4);
-	ASSERT_OK(pci_remove(EDU_ALIAS_A));
-	ASSERT_OK(wait_present(EDU_ALIAS_A, false, 5000));
-	revents = poll_revents(self->fd, 2000);
-	EXPECT_TRUE(revents & POLLERR);
-	fd2 = dmaown_open();
-	ASSERT_LE(0, fd2);
-	ASSERT_OK(dmaown_status(fd2, self->gid, &st, NULL, 0));
-	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
-	EXPECT_EQ(3, st.out_nr_devices);
-	/* the revoked claim's release says so */
-	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, self->gid));
-
-	/* back again: the group can be claimed again */
-	ASSERT_OK(pci_rescan());
-	ASSERT_OK(wait_present(EDU_ALIAS_A, true, 5000));
-	EXPECT_EQ(self->gid, pci_group(EDU_ALIAS_A));
-	EXPECT_OK(dmaown_group_claim(fd2, self->gid));
-	check_owned(_metadata, fd2, self->gid, 4);
-	if (!witness_unusable(EDU_ALIAS_A))
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_ALIAS_A));
-	EXPECT_OK(dmaown_group_release(fd2, self->gid));
-	if (!witness_unusable(EDU_ALIAS_A))
-		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_A));
-	close(fd2);
-}
-
-TEST_F_TIMEOUT(alias, hot_remove_after_hot_add, 120)
-{
-	int revents;
-
-	/* a member away while free, back while owned, then another one away */
-	ASSERT_OK(pci_remove(EDU_ALIAS_B));
-	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
-	ASSERT_OK(pci_rescan());
-	ASSERT_OK(wait_present(EDU_ALIAS_B, true, 5000));
-	check_owned(_metadata, self->fd, self->gid, 4);
-	ASSERT_OK(pci_remove(EDU_ALIAS_A));
-	revents = poll_revents(self->fd, 2000);
-	EXPECT_TRUE(revents & POLLERR);
-	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
-	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, self->gid));
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_OK(pci_rescan());
-	ASSERT_OK(wait_present(EDU_ALIAS_A, true, 5000));
-	if (!witness_unusable(EDU_ALIAS_B))
-		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_ALIAS_B));
-}
-
-/* --- hot-remove of a lone owned device ------------------------------------------ */
-
-FIXTURE(lone) {
-	int fd;
-	struct kmsg k;
-	bool hp_gone;
-};
-
-FIXTURE_SETUP(lone)
-{
-	self->fd = -1;
-	self->k.fd = -1;
-	ASSERT_TRUE(pci_exists(EDU_LONE));
-	self->fd = dmaown_open();
-	ASSERT_LE(0, self->fd);
-	ASSERT_OK(kmsg_begin(&self->k));
-}
-
-FIXTURE_TEARDOWN(lone)
-{
-	char json[256];
-
-	if (self->fd >= 0)
-		close(self->fd);
-	if (!pci_exists(EDU_LONE)) {
-		pci_rescan();
-		EXPECT_OK(wait_present(EDU_LONE, true, 5000));
-	}
-	if (self->hp_gone && !pci_exists(EDU_HP)) {
-		snprintf(json, sizeof(json),
-			 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": "
-			 "\"%s\", \"id\": \"%s\"}",
-			 topo("RP_HP1_QID", "rp-hp1"), EDU_HP_QID);
-		EXPECT_OK(qmp("device_add", json));
-		EXPECT_OK(wait_present(EDU_HP, true, 20000));
-	}
-	EXPECT_EQ(0, kmsg_count_bad(&self->k));
-	if (kmsg_count_bad(&self->k))
-		kmsg_dump(&self->k, "lone");
-	kmsg_end(&self->k);
-}
-
-TEST_F_TIMEOUT(lone, hot_remove_by_sysfs_revokes, 90)
-{
-	struct dmaown_group_status st;
-	int gid = pci_group(EDU_LONE), fd2;
-
-	ASSERT_LE(0, gid);
-	ASSERT_OK(dmaown_group_claim(self->fd, gid));
-	ASSERT_OK(pci_remove(EDU_LONE));
-	ASSERT_OK(wait_present(EDU_LONE, false, 5000));
-	EXPECT_TRUE(poll_revents(self->fd, 2000) & POLLERR);
-	EXPECT_ERRNO(ENOENT, dmaown_status(self->fd, gid, &st, NULL, 0));
-	EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, gid));
-
-	ASSERT_OK(pci_rescan());
-	ASSERT_OK(wait_present(EDU_LONE, true, 5000));
-	gid = pci_group(EDU_LONE);
-	ASSERT_LE(0, gid);
-	fd2 = dmaown_open();
-	ASSERT_LE(0, fd2);
-	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(fd2, gid));
-	EXPECT_OK(dmaown_group_claim(fd2, gid));
-	if (!witness_unusable(EDU_LONE))
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
-	EXPECT_OK(dmaown_group_release(fd2, gid));
-	if (!witness_unusable(EDU_LONE))
-		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
-	close(fd2);
-}
-
-TEST_F_TIMEOUT(lone, device_del_by_qmp_revokes_device_claim, 120)
-{
-	char json[256];
-	int gid = pci_group(EDU_HP), fd2;
-
-	if (!qmp_available())
-		SKIP("no QMP relay to the host (dmaown-qmp -p fails): not under scripts/vm-test");
-	ASSERT_LE(0, gid);
-	ASSERT_OK(dmaown_device_claim(self->fd, EDU_HP, "pci", NULL));
-	self->hp_gone = true;
-	ASSERT_OK(qmp_device_del(EDU_HP_QID, EDU_HP));
-	EXPECT_TRUE(poll_revents(self->fd, 2000) & POLLERR);
-	EXPECT_ERRNO(ENODEV, dmaown_device_release(self->fd, EDU_HP, "pci"));
-	EXPECT_ERRNO(ENOENT, dmaown_device_claim(self->fd, EDU_HP, "pci", NULL));
-
-	snprintf(json, sizeof(json),
-		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%s\", "
-		 "\"id\": \"%s\"}",
-		 topo("RP_HP1_QID", "rp-hp1"), EDU_HP_QID);
-	ASSERT_OK(qmp("device_add", json));
-	ASSERT_OK(wait_present(EDU_HP, true, 20000));
-	gid = pci_group(EDU_HP);
-	ASSERT_LE(0, gid);
-	fd2 = dmaown_open();
-	ASSERT_LE(0, fd2);
-	EXPECT_OK(dmaown_device_claim(fd2, EDU_HP, "pci", NULL));
-	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(fd2, gid));
-	if (!witness_unusable(EDU_HP))
-		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_HP));
-	EXPECT_OK(dmaown_device_release(fd2, EDU_HP, "pci"));
-	if (!witness_unusable(EDU_HP))
-		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_HP));
-	close(fd2);
-}
-
 /* --- unload: no kprobe, no notifier left --------------------------------------- */
 
 static int kprobes_on(const char *sym)
@@ -733,7 +400,7 @@ FIXTURE_TEARDOWN(unload)
 		EXPECT_OK(module_load(DMAOWN_MODULE, DMAOWN_PARAMS));
 	if (!pci_exists(EDU_ALIAS_B)) {
 		pci_rescan();
-		wait_present(EDU_ALIAS_B, true, 5000);
+		pci_wait_present(EDU_ALIAS_B, true, 5000);
 	}
 	EXPECT_EQ(0, kmsg_count_bad(&self->k));
 	kmsg_end(&self->k);
@@ -753,7 +420,7 @@ TEST_F_TIMEOUT(unload, removes_every_kprobe_and_notifier, 90)
 	/* bus events reach no notifier of the unloaded module (it would oops) */
 	ASSERT_OK(pci_remove(EDU_ALIAS_B));
 	ASSERT_OK(pci_rescan());
-	EXPECT_OK(wait_present(EDU_ALIAS_B, true, 5000));
+	EXPECT_OK(pci_wait_present(EDU_ALIAS_B, true, 5000));
 	EXPECT_OK(pci_unbind(NIC_ALIAS));
 	EXPECT_OK(pci_ensure_driver(NIC_ALIAS, NIC_ALIAS_DRIVER));
 

@@ -322,6 +322,52 @@ int pci_ensure_driver(const char *bdf, const char *drv)
 	return pci_wait_driver(bdf, drv, 5000);
 }
 
+int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	while (pci_exists(bdf) != present) {
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		msleep(50);
+	}
+	return 0;
+}
+
+bool qmp_available(void)
+{
+	return run("dmaown-qmp -p >/dev/null 2>&1") == 0;
+}
+
+int qmp(const char *cmd, const char *json)
+{
+	return run("dmaown-qmp %s '%s' >/dev/null", cmd, json) == 0 ? 0 : -1;
+}
+
+int qmp_device_del(const char *qid, const char *bdf)
+{
+	char json[128];
+
+	snprintf(json, sizeof(json), "{\"id\": \"%s\"}", qid);
+	if (qmp("device_del", json))
+		return -1;
+	run("dmaown-qmp -t 30 -e DEVICE_DELETED '\"%s\"' >/dev/null", qid);
+	return pci_wait_present(bdf, false, 20000);
+}
+
+int qmp_add_edu(const char *bus, const char *addr, const char *qid)
+{
+	char json[256], at[32] = "";
+
+	if (addr)
+		snprintf(at, sizeof(at), ", \"addr\": \"%.8s\"", addr);
+	snprintf(json, sizeof(json),
+		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%.32s\"%s, "
+		 "\"id\": \"%.32s\"}",
+		 bus, at, qid);
+	return qmp("device_add", json);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;

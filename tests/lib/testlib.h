@@ -82,6 +82,20 @@ int pci_rescan(void);
 int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms);
 /* make sure @drv is bound (bind it if the device has no driver) */
 int pci_ensure_driver(const char *bdf, const char *drv);
+/* wait until the device is there (or gone): 0 or -ETIMEDOUT */
+int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms);
+
+/*
+ * Hot-plug through the host's QEMU (tests/guest/dmaown-qmp over a serial
+ * line to scripts/vm-qmp-relay). qmp_available() is false when not run
+ * under scripts/vm-test.
+ */
+bool qmp_available(void);
+int qmp(const char *cmd, const char *json); /* 0, or -1 with QMP's error */
+/* device_del, then wait for DEVICE_DELETED and for @bdf to vanish */
+int qmp_device_del(const char *qid, const char *bdf);
+/* device_add of an edu with a full DMA mask: -1 or 0 */
+int qmp_add_edu(const char *bus, const char *addr, const char *qid);
 
 struct sysdev {
 	char name[DMAOWN_NAME_LEN];
