@@ -39,8 +39,13 @@
 #   group 5: 00:07.0 (pcieport)
 #   group 6: 00:1f.0 (lpc_ich) 00:1f.2 (ahci) 00:1f.3 (i801_smbus)
 #   group 7: 02:00.0
-# A device hot-added behind the bridge joins group 3 on all three kernels; one
-# added behind rp-hp2 gets a group of its own (the kernel reuses freed ids).
+# Default domain type (/sys/kernel/iommu_groups/N/type): "identity" with
+# iommu=pt, "DMA" with iommu=nopt on all three (not DMA-FQ: caching-mode
+# makes intel-iommu flush strictly under virtualization).
+# Hot-plug through QMP (tests/guest/selftest/i_hotplug_test.sh, both modes,
+# all three kernels): device_del of edu-hp works; a device added behind the
+# bridge joins group 3; one added behind rp-hp2 is 03:00.0 in a group of its
+# own (the kernel reuses freed group ids).
 #
 # shpc=off matters: a bridge with an SHPC binds shpchp, which is not DMA-safe
 # (no driver_managed_dma) on 6.1+, and that makes the alias group unclaimable.
