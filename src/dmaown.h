@@ -124,9 +124,7 @@ int dmaown_device_release(struct dmaown_file *file, const char *bus,
 int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
 		       pid_t *pid, char *comm);
 struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group);
-void dmaown_device_added(struct device *dev);
-void dmaown_device_removed(struct device *dev);
-void dmaown_driver_bound(struct device *dev);
+void dmaown_bus_event(struct device *dev, unsigned long action);
 void dmaown_groups_exit(void);
 
 /* status.c: viability and status */

@@ -560,33 +560,21 @@ void dmaown_file_release(struct dmaown_file *file)
 
 /*
  * Bus notifier events (notifier.c). They run in process context, with
- * device_lock held for the driver events.
+ * device_lock held for the driver events, and with dmaown_lock held here.
  */
 
 /* A device was added to a bus: if it joined an owned group, seal it. */
-void dmaown_device_added(struct device *dev)
+static void dmaown_device_added(struct iommu_group *group,
+				struct dmaown_claim *claim, struct device *dev)
 {
-	struct iommu_group *group = iommu_group_get(dev);
-	struct dmaown_claim *claim;
-	int ret;
-
-	if (!group)
-		return;
-	mutex_lock(&dmaown_lock);
 	dmaown_wound_heal(group);
-	claim = dmaown_owned_lookup_rcu(group);
-	if (claim && claim->active) {
-		ret = dmaown_owner_device_added(claim, dev);
-		if (ret)
-			dmaown_claim_revoke(claim, dev,
-					    "cannot block DMA of new member");
-		else
-			pr_info("%s: joined group %d owned by %s[%d]: DMA blocked, kernel drivers denied\n",
-				dev_name(dev), claim->id, claim->comm,
-				claim->pid);
-	}
-	mutex_unlock(&dmaown_lock);
-	iommu_group_put(group);
+	if (!claim || !claim->active)
+		return;
+	if (dmaown_owner_device_added(claim, dev))
+		dmaown_claim_revoke(claim, dev, "cannot block DMA of new member");
+	else
+		pr_info("%s: joined group %d owned by %s[%d]: DMA blocked, kernel drivers denied\n",
+			dev_name(dev), claim->id, claim->comm, claim->pid);
 }
 
 /*
@@ -596,20 +584,13 @@ void dmaown_device_added(struct device *dev)
  * on 6.12 (see kernel-facts 2.4); mixing hot-add and hot-remove corrupts a
  * list on 6.1.
  */
-void dmaown_device_removed(struct device *dev)
+static void dmaown_device_removed(struct iommu_group *group,
+				  struct dmaown_claim *claim,
+				  struct device *dev)
 {
-	struct iommu_group *group = iommu_group_get(dev);
-	struct dmaown_claim *claim;
-
-	if (!group)
-		return;
-	mutex_lock(&dmaown_lock);
-	claim = dmaown_owned_lookup_rcu(group);
 	if (claim)
 		dmaown_claim_revoke(claim, dev, "member removed");
 	dmaown_wound_add(group);
-	mutex_unlock(&dmaown_lock);
-	iommu_group_put(group);
 }
 
 /*
@@ -618,17 +599,10 @@ void dmaown_device_removed(struct device *dev)
  * so loudly and give the group back, so that the driver works and the
  * owner knows its group is no longer isolated.
  */
-void dmaown_driver_bound(struct device *dev)
+static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 {
-	struct iommu_group *group = iommu_group_get(dev);
-	struct dmaown_claim *claim;
-
-	if (!group)
-		return;
-	mutex_lock(&dmaown_lock);
-	claim = dmaown_owned_lookup_rcu(group);
 	if (!claim || !dev->driver || dmaown_driver_dma_safe(dev, dev->driver))
-		goto out_unlock;
+		return;
 	if (!claim->active) {
 		/*
 		 * A legacy claim in the making: this probe passed the guard
@@ -636,12 +610,45 @@ void dmaown_driver_bound(struct device *dev)
 		 * waits for it and fails.
 		 */
 		claim->stale = true;
-		goto out_unlock;
+		return;
 	}
 	pr_err("%s: driver %s bound into owned group %d despite the guard\n",
 	       dev_name(dev), dev->driver->name, claim->id);
 	dmaown_claim_revoke(claim, dev, "kernel driver bound");
-out_unlock:
+}
+
+/**
+ * dmaown_bus_event() - a bus notifier event for @dev
+ * @dev: the device
+ * @action: BUS_NOTIFY_*
+ *
+ * Context: process context, may sleep; takes dmaown_lock.
+ */
+void dmaown_bus_event(struct device *dev, unsigned long action)
+{
+	struct iommu_group *group;
+	struct dmaown_claim *claim;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE &&
+	    action != BUS_NOTIFY_BOUND_DRIVER)
+		return;
+	group = iommu_group_get(dev);
+	if (!group)
+		return;
+
+	mutex_lock(&dmaown_lock);
+	claim = dmaown_owned_lookup_rcu(group);
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		dmaown_device_added(group, claim, dev);
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		dmaown_device_removed(group, claim, dev);
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+		dmaown_driver_bound(claim, dev);
+		break;
+	}
 	mutex_unlock(&dmaown_lock);
 	iommu_group_put(group);
 }

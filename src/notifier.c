@@ -15,22 +15,11 @@
 static int dmaown_bus_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	struct device *dev = data;
-
-	switch (action) {
-	case BUS_NOTIFY_ADD_DEVICE:
-		dmaown_device_added(dev);
-		break;
-	case BUS_NOTIFY_DEL_DEVICE:
-		dmaown_device_removed(dev);
-		break;
-	case BUS_NOTIFY_BOUND_DRIVER:
-		dmaown_driver_bound(dev);
-		break;
-	default:
-		/* Status reads drivers live: nothing to account. */
-		break;
-	}
+	/*
+	 * Status reads drivers live: the bind/unbind events need no
+	 * accounting here, only the ones that can break an owned group.
+	 */
+	dmaown_bus_event(data, action);
 	return NOTIFY_DONE;
 }
 
