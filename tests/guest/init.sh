@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash disable=SC3043,SC2034 # busybox ash: has local; exports via set -a
 #
 # PID 1 of the dmaown test VM (busybox ash), in the manner of WireGuard's
 # qemu init: set up, run the tests, report a verdict on a side channel,
@@ -239,7 +240,7 @@ kill_session() {
 
 stuck=
 run_test() { # run_test NAME
-	local name=$1 out="$RES/$1.out" err="$RES/$1.err" pid start now rc note= oopsed=
+	local name=$1 out="$RES/$1.out" err="$RES/$1.err" pid start now rc note='' oopsed=
 	log "running $name (timeout ${DMAOWN_TEST_TIMEOUT}s)"
 	kmark "running $name"
 	# The header now, the output at the end: a test the guest dies in shows

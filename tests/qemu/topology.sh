@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # sourced; the names are used elsewhere
 #
 # The fixed QEMU topology of the dmaown VM tests. Sourced (bash) by
 # scripts/vm-test; the guest sees the same names in /etc/dmaown-topology
@@ -55,29 +56,29 @@
 
 # Guest-visible names (PCI addresses as in /sys/bus/pci/devices).
 EDU_LONE=0000:00:03.0
-EDU_LONE_QID=edu-lone
+EDU_LONE_QID='edu-lone'
 NIC_LONE=0000:00:04.0
-NIC_LONE_QID=nic-lone
+NIC_LONE_QID='nic-lone'
 NIC_LONE_DRIVER=e1000e
 BRIDGE=0000:00:05.0
-BRIDGE_QID=bridge
+BRIDGE_QID='bridge'
 BRIDGE_BUS=0000:01
 EDU_ALIAS_A=0000:01:01.0
-EDU_ALIAS_A_QID=edu-alias-a
+EDU_ALIAS_A_QID='edu-alias-a'
 EDU_ALIAS_B=0000:01:02.0
-EDU_ALIAS_B_QID=edu-alias-b
+EDU_ALIAS_B_QID='edu-alias-b'
 NIC_ALIAS=0000:01:03.0
-NIC_ALIAS_QID=nic-alias
+NIC_ALIAS_QID='nic-alias'
 NIC_ALIAS_DRIVER=e1000
 ALIAS_GROUP="$BRIDGE $EDU_ALIAS_A $EDU_ALIAS_B $NIC_ALIAS"
 ALIAS_FREE_ADDR=04.0
 ALIAS_FREE_BDF=0000:01:04.0
 RP_HP1=0000:00:06.0
-RP_HP1_QID=rp-hp1
+RP_HP1_QID='rp-hp1'
 EDU_HP=0000:02:00.0
-EDU_HP_QID=edu-hp
+EDU_HP_QID='edu-hp'
 RP_HP2=0000:00:07.0
-RP_HP2_QID=rp-hp2
+RP_HP2_QID='rp-hp2'
 RP_HP2_CHILD_BDF=0000:03:00.0
 ICH9_LPC=0000:00:1f.0
 ICH9_SATA=0000:00:1f.2
@@ -107,12 +108,12 @@ topology_qemu_args() {
 
 	TOPOLOGY_QEMU_ARGS=(
 		-device "$edu,addr=03.0,id=$EDU_LONE_QID"
-		-netdev user,id=net-lone,restrict=on
+		-netdev "user,id=net-lone,restrict=on"
 		-device "e1000e,addr=04.0,netdev=net-lone,romfile=,id=$NIC_LONE_QID"
 		-device "pci-bridge,addr=05.0,chassis_nr=1,shpc=off,id=$BRIDGE_QID"
 		-device "$edu,bus=$BRIDGE_QID,addr=01.0,id=$EDU_ALIAS_A_QID"
 		-device "$edu,bus=$BRIDGE_QID,addr=02.0,id=$EDU_ALIAS_B_QID"
-		-netdev user,id=net-alias,restrict=on
+		-netdev "user,id=net-alias,restrict=on"
 		-device "e1000,bus=$BRIDGE_QID,addr=03.0,netdev=net-alias,romfile=,id=$NIC_ALIAS_QID"
 		-device "pcie-root-port,addr=06.0,chassis=2,slot=6,id=$RP_HP1_QID"
 		-device "$edu,bus=$RP_HP1_QID,addr=00.0,id=$EDU_HP_QID"
