@@ -202,6 +202,28 @@ static int take_pages(struct edu *e)
 	return 0;
 }
 
+/*
+ * BAR0's size from the first line of sysfs "resource" ("start end flags"):
+ * lseek(SEEK_END) on resource0 is not reliable (6.1 answers 0).
+ */
+static off_t bar0_size(const char *bdf)
+{
+	unsigned long long start, end, flags;
+	char path[PATH_MAX];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llx %llx %llx", &start, &end, &flags);
+	fclose(f);
+	if (n != 3 || end <= start)
+		return -1;
+	return end - start + 1;
+}
+
 int edu_open(struct edu *e, const char *bdf)
 {
 	char path[PATH_MAX], buf[64];
@@ -214,17 +236,17 @@ int edu_open(struct edu *e, const char *bdf)
 	scopy(e->bdf, sizeof(e->bdf), bdf);
 	e->dma_mask = strtoull(topo("EDU_DMA_MASK", "0x0fffffff"), NULL, 0);
 
+	len = bar0_size(bdf);
+	if (len < 0x100) {
+		printf("# edu: %s: no BAR0 size in sysfs\n", bdf);
+		return -ENXIO;
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		printf("# edu: open %s: %m\n", path);
 		return ret;
-	}
-	len = lseek(fd, 0, SEEK_END);
-	if (len < 0x100) {
-		close(fd);
-		return -ENXIO;
 	}
 	e->bar_len = len;
 	e->bar = mmap(NULL, e->bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
