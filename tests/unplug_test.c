@@ -288,12 +288,17 @@ TEST_F_TIMEOUT(alias, claim_while_a_member_is_gone_then_rescan, 150)
 		EXPECT_LE(1, kmsg_wait(&self->k, "dmaown", why, 1, 1000));
 		ASSERT_OK(pci_rescan());
 		ASSERT_OK(pci_wait_present(NIC_ALIAS, true, 5000));
+		ASSERT_OK(pci_wait_present(EDU_ALIAS_B, true, 5000));
+		/* the free group's NIC got its driver back at once */
+		EXPECT_OK(pci_wait_driver(NIC_ALIAS, NIC_ALIAS_DRIVER, 3000));
+		EXPECT_OK(pci_unbind(NIC_ALIAS));
 		EXPECT_OK(dmaown_group_claim(self->fd, self->gid));
 		EXPECT_OK(dmaown_group_release(self->fd, self->gid));
 		if (!_metadata->failed)
-			SKIP("kernel %d.%d refuses a new domain for a group while one of its "
-			     "members is gone: hot-add by rescan cannot be set up here (covered by "
-			     "qmp_hot_add_stays_sealed)",
+			SKIP("on %d.%d a group cannot be claimed while one of its members is "
+			     "gone (5.10: intel-iommu refuses; 6.1: dmaown refuses, intel-iommu "
+			     "would corrupt a list), so hot-add by rescan cannot be set up here; "
+			     "hot-add is covered by qmp_hot_add_stays_sealed",
 			     kernel_version() / 1000, kernel_version() % 1000);
 		return;
 	}

@@ -669,6 +669,7 @@ static bool match_bad(const char *line, const void *arg)
 		"WARNING:",	   "BUG:",	     "Oops",	      "general protection fault",
 		"list_add corruption", "list_del corruption", "KASAN",	      "rcu_sched detected stall",
 		"rcu: INFO:",	   "possible circular locking", "Call Trace:", "kernel BUG",
+		"blocked for more than",
 	};
 
 	(void)arg;
