@@ -139,33 +139,35 @@ struct dmaown_ioctl_op {
 	unsigned int ioctl_num;
 	unsigned int size;
 	unsigned int min_size;
+	bool serialise;
 	int (*execute)(struct dmaown_file *file, void *arg);
 };
 
-#define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last)                       \
+#define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last, _serialise)          \
 	{                                                                  \
 		.ioctl_num = _ioctl,                                       \
 		.size = sizeof(_struct) +                                  \
 			BUILD_BUG_ON_ZERO(sizeof(union dmaown_ucmd_buffer) < \
 					  sizeof(_struct)),                \
 		.min_size = offsetofend(_struct, _last),                   \
+		.serialise = _serialise,                                   \
 		.execute = _fn,                                            \
 	}
 
 /* clang-format off */
 static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
 	DMAOWN_IOCTL_OP(DMAOWN_GET_INFO, dmaown_ioctl_get_info,
-			struct dmaown_info, out_version),
+			struct dmaown_info, out_version, false),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_STATUS, dmaown_ioctl_group_status,
-			struct dmaown_group_status, out_owner_comm),
+			struct dmaown_group_status, out_owner_comm, false),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_CLAIM, dmaown_ioctl_group_claim,
-			struct dmaown_group, out_nr_devices),
+			struct dmaown_group, out_nr_devices, true),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_RELEASE, dmaown_ioctl_group_release,
-			struct dmaown_group, out_nr_devices),
+			struct dmaown_group, out_nr_devices, true),
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_CLAIM, dmaown_ioctl_device_claim,
-			struct dmaown_device, __reserved),
+			struct dmaown_device, __reserved, true),
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_RELEASE, dmaown_ioctl_device_release,
-			struct dmaown_device, __reserved),
+			struct dmaown_device, __reserved, true),
 };
 
 /* clang-format on */
@@ -178,6 +180,24 @@ static const struct dmaown_ioctl_op *dmaown_ioctl_op(unsigned int cmd)
 		if (dmaown_ioctl_ops[i].ioctl_num == cmd)
 			return &dmaown_ioctl_ops[i];
 	return NULL;
+}
+
+/*
+ * Claims and releases of one file run one at a time (file->lock): a second
+ * thread of the owner then finds the first one's claim made, or not made,
+ * never half made. Status and info need no such order.
+ */
+static int dmaown_ioctl_execute(const struct dmaown_ioctl_op *op,
+				struct dmaown_file *file, void *arg)
+{
+	int ret;
+
+	if (!op->serialise)
+		return op->execute(file, arg);
+	mutex_lock(&file->lock);
+	ret = op->execute(file, arg);
+	mutex_unlock(&file->lock);
+	return ret;
 }
 
 static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
@@ -205,7 +225,7 @@ static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
 	if (flags)
 		return -EOPNOTSUPP;
 
-	ret = op->execute(fp->private_data, &buf);
+	ret = dmaown_ioctl_execute(op, fp->private_data, &buf);
 	if (ret)
 		return ret;
 	if (copy_to_user(uarg, &buf, min(size, op->size)))

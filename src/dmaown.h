@@ -10,7 +10,11 @@
  *  (groups that lost a member). It is taken by the ioctls, by file release
  *  and by the bus notifiers.
  *
- *  Order:  device_lock(dev) -> dmaown_lock -> iommu group->mutex
+ *  dmaown_file.lock (mutex) serialises one file's claims and releases, so
+ *  that two threads of one owner never see each other's claim half made.
+ *  Only the ioctls take it; notifiers never do.
+ *
+ *  Order:  file->lock -> device_lock(dev) -> dmaown_lock -> group->mutex
  *
  *  The bus notifiers run with device_lock held for the bind/unbind events,
  *  so nothing may take device_lock while holding dmaown_lock. The legacy
@@ -92,11 +96,13 @@ struct dmaown_claim {
 
 /**
  * struct dmaown_file - one open of /dev/dmaown
+ * @lock: serialises this file's claim and release ioctls
  * @claims: struct dmaown_claim.file_node (dmaown_lock)
  * @nr_revoked: number of revoked claims (tombstones) on @claims
  * @wait: poll() waiters, woken on revocation
  */
 struct dmaown_file {
+	struct mutex lock; /* one claim or release of this file at a time */
 	struct list_head claims;
 	unsigned int nr_revoked;
 	wait_queue_head_t wait;

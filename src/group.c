@@ -33,7 +33,6 @@ static LIST_HEAD(dmaown_owned);
 struct dmaown_wound {
 	struct list_head node;
 	struct iommu_group *group;	/* referenced */
-	unsigned int missing;		/* members removed, not yet back */
 };
 
 static LIST_HEAD(dmaown_wounds);
@@ -170,23 +169,25 @@ static void dmaown_wound_add(struct iommu_group *group)
 	lockdep_assert_held(&dmaown_lock);
 	if (!DMAOWN_COMPAT_SURVIVORS_UNSAFE || dmaown_group_nr_devices(group) < 2)
 		return;
-	wound = dmaown_wound_find(group);
-	if (!wound) {
-		wound = kzalloc(sizeof(*wound), GFP_KERNEL);
-		if (!wound)
-			return;
-		wound->group = iommu_group_ref_get(group);
-		list_add(&wound->node, &dmaown_wounds);
-	}
-	wound->missing++;
+	if (dmaown_wound_find(group))
+		return;
+	wound = kzalloc(sizeof(*wound), GFP_KERNEL);
+	if (!wound)
+		return;
+	wound->group = iommu_group_ref_get(group);
+	list_add(&wound->node, &dmaown_wounds);
 }
 
-/* A device joined @group: a removed member may be back. */
+/*
+ * A device joined @group. One is enough to make the others safe again, on
+ * 5.10 and 6.1 alike: it restores the alias context the removal cleared
+ * (measured: two members removed, one rescanned, the claim works).
+ */
 static void dmaown_wound_heal(struct iommu_group *group)
 {
 	struct dmaown_wound *wound = dmaown_wound_find(group);
 
-	if (wound && !--wound->missing) {
+	if (wound) {
 		list_del(&wound->node);
 		iommu_group_put(wound->group);
 		kfree(wound);
@@ -538,6 +539,7 @@ bool dmaown_file_revoked(struct dmaown_file *file)
 
 void dmaown_file_init(struct dmaown_file *file)
 {
+	mutex_init(&file->lock);
 	INIT_LIST_HEAD(&file->claims);
 	init_waitqueue_head(&file->wait);
 }
