@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: two passes, one skip. Expect: 2 passed, 1 skipped.
 echo "TAP version 13"
 echo "1..3"

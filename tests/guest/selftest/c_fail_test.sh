@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: one pass, one failure. Expect: 1 passed, 1 failed.
 echo "TAP version 13"
 echo "1..2"

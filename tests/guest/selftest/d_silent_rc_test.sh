@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: exits non-zero without a "not ok". Expect: 1 passed and
 # the failure "exited with rc=3 without reporting a failure".
 echo "TAP version 13"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: a real WARN() (tests/guest/selftest/module). Expect:
 # 1 passed and "kernel log: WARNING (during h_warn_test.sh)".
 echo "TAP version 13"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: hot-plug through dmaown-qmp, on every kernel.
 #  1. device_del the edu behind root port rp-hp1 (EDU_HP);
 #  2. device_add an edu behind root port rp-hp2: a group of its own;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Harness self-test: a real oops (NULL pointer write in a module's init).
 # The kernel goes on; this test then hangs, and init must kill it soon (not
 # after --test-timeout) and run no further test. Expect: 1 passed, "killed:
