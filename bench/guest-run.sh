@@ -103,7 +103,7 @@ for fig in $BENCH_FIGURES; do
 		[ -z "$drv" ] || echo "$BENCH_NIC_DEV" > "/sys/bus/pci/drivers/$drv/unbind"
 		echo "info figure=probe_nic device=$BENCH_NIC_DEV group=$g driver=e1000e owned=$(echo "$scale" | tr , '\n' | grep -c .)"
 		run probe_nic dmaown-bench-probe -l probe_nic -d "$BENCH_NIC_DEV" -D e1000e -o "$scale" \
-			-n "$BENCH_NIC_N" -r "$BENCH_NIC_ROUNDS" -m "$DMAOWN_MODULE"
+			-n "$BENCH_NIC_N" -r "$BENCH_NIC_ROUNDS" -w 1 -m "$DMAOWN_MODULE"
 		;;
 	*)
 		echo "error figure=$fig rc=unknown"

@@ -12,13 +12,13 @@
  *              shows how far two identical states differ (the noise floor)
  *
  * usage: dmaown-bench-probe -d BDF -o GROUP,... [-D DRIVER] [-n CYCLES]
- *                           [-r ROUNDS] [-m dmaown.ko] [-l LABEL]
+ *                           [-r ROUNDS] [-w WARMUP] [-m dmaown.ko] [-l LABEL]
  *
  * The device gets driver_override=DRIVER (default pci-stub); each cycle
  * writes BDF to /sys/bus/pci/drivers/DRIVER/bind, then to .../unbind, and
  * the two writes are timed apart. Each round visits the five states in a
- * rotated order (drift cancels out), with 5 untimed warm-up cycles after
- * every state change. The program runs on CPU 0.
+ * rotated order (drift cancels out), with WARMUP (default 5) untimed
+ * cycles after every state change. The program runs on CPU 0.
  *
  * Per round (LABEL, default "probe", names the figure):
  *   probe round=R n=N unloaded_bind_ns= loaded_bind_ns= owned1_bind_ns=
@@ -137,7 +137,7 @@ static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: dmaown-bench-probe -d BDF -o GROUP,... [-D DRIVER] [-n CYCLES]\n"
-		"                          [-r ROUNDS] [-m dmaown.ko] [-l LABEL]\n");
+		"                          [-r ROUNDS] [-w WARMUP] [-m dmaown.ko] [-l LABEL]\n");
 	exit(status);
 }
 
@@ -149,18 +149,19 @@ int main(int argc, char **argv)
 		{ "own", required_argument, NULL, 'o' },
 		{ "cycles", required_argument, NULL, 'n' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned long n = 100, rounds = 6;
+	unsigned long n = 100, rounds = 6, warmup = 5;
 	uint64_t *tb, *tu, bind_med[NR_STATES], unbind_med[NR_STATES];
 	char drv[64];
 	bool was_loaded = module_loaded();
 	int c, group;
 
-	while ((c = getopt_long(argc, argv, "d:D:o:n:r:m:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:D:o:n:r:w:m:l:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			bdf = optarg;
@@ -176,6 +177,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rounds = arg_num("-r", optarg);
+			break;
+		case 'w':
+			warmup = strtoul(optarg, NULL, 0);
 			break;
 		case 'm':
 			module = optarg;
@@ -217,7 +221,7 @@ int main(int argc, char **argv)
 			int s = (int)((r + (unsigned long)k) % NR_STATES);
 
 			enter_state(s);
-			for (int w = 0; w < 5; w++)
+			for (unsigned long w = 0; w < warmup; w++)
 				cycle(NULL, NULL);
 			for (unsigned long i = 0; i < n; i++)
 				cycle(&tb[i], &tu[i]);
