@@ -619,6 +619,20 @@ static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 	dmaown_claim_revoke(claim, dev, "kernel driver bound");
 }
 
+/* Is @dev's group published as owned? Context: any; a snapshot. */
+static bool dmaown_dev_owned(struct device *dev)
+{
+	struct iommu_group *group = READ_ONCE(dev->iommu_group);
+	bool owned;
+
+	if (!group)
+		return false;
+	rcu_read_lock();
+	owned = dmaown_owned_lookup_rcu(group);
+	rcu_read_unlock();
+	return owned;
+}
+
 /**
  * dmaown_bus_event() - a bus notifier event for @dev
  * @dev: the device
@@ -633,6 +647,14 @@ void dmaown_bus_event(struct device *dev, unsigned long action)
 
 	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE &&
 	    action != BUS_NOTIFY_BOUND_DRIVER)
+		return;
+	/*
+	 * Every bind of the machine comes here: only one into an owned group
+	 * needs the lock. A claim published after this look cannot miss the
+	 * driver: the core refuses it (owner count), or the legacy walk waits
+	 * for the device_lock our caller holds.
+	 */
+	if (action == BUS_NOTIFY_BOUND_DRIVER && !dmaown_dev_owned(dev))
 		return;
 	group = iommu_group_get(dev);
 	if (!group)
