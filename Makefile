@@ -66,7 +66,7 @@ demo:
 	scripts/demo $(if $(filter command line environment,$(origin KVER)),$(KVER))
 
 bench:
-	scripts/bench
+	scripts/bench $(if $(filter command line environment,$(origin KVER)),$(KVER))
 
 deps:
 	scripts/setup
