@@ -24,7 +24,9 @@ _Static_assert(sizeof(struct dmaown_info) == 48, "dmaown_info");
 _Static_assert(offsetof(struct dmaown_info, out_version) == 16, "dmaown_info.out_version");
 _Static_assert(sizeof(struct dmaown_device_info) == 168, "dmaown_device_info");
 _Static_assert(offsetof(struct dmaown_device_info, flags) == 160, "dmaown_device_info.flags");
-_Static_assert(sizeof(struct dmaown_group_status) == 64, "dmaown_group_status");
+_Static_assert(sizeof(struct dmaown_group_status) == 72, "dmaown_group_status");
+_Static_assert(offsetof(struct dmaown_group_status, out_group_flags) == 64,
+	       "dmaown_group_status.out_group_flags");
 _Static_assert(offsetof(struct dmaown_group_status, devices_uptr) == 40,
 	       "dmaown_group_status.devices_uptr");
 _Static_assert(offsetof(struct dmaown_group_status, out_owner_comm) == 48,

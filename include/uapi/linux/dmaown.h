@@ -30,18 +30,32 @@
  *  - EINVAL:     a malformed field (size too small, unterminated string, ...);
  *  - ENOENT:     no such group or device, or this file holds no such claim;
  *  - ENODEV:     the device has no IOMMU group, or the claim was revoked
- *                (the device left the group; see DMAOWN_GROUP_STATUS);
+ *                (see DMAOWN_GROUP_REVOKED): the release that says so has
+ *                still released it;
  *  - EBUSY:      the group is not viable (a device of it is bound to a
- *                driver that is not DMA-safe), or it is owned by someone
- *                else (another dmaown file, VFIO, iommufd);
+ *                driver that is not DMA-safe), it is owned by someone else
+ *                (another dmaown file, VFIO, iommufd, dmaown itself: see
+ *                DMAOWN_GROUP_HELD), a member is being removed, or the
+ *                kernel cannot move it to a blocking domain now (see the
+ *                reasons in dmaown_group_status.out_group_flags);
  *  - EALREADY:   this file already holds that claim;
+ *  - EAGAIN:     the bind guard is disarmed (kprobes disabled through
+ *                debugfs) on a kernel where it is the only defence against
+ *                kernel drivers (no DMAOWN_INFO_CORE_OWNERSHIP): retry once
+ *                kprobes are enabled again;
+ *  - EINTR:      a signal came while waiting for a device (a driver busy
+ *                binding or unbinding it); nothing was done;
  *  - EPERM:      the opener lacks CAP_SYS_ADMIN (checked at open()).
+ *
+ * An ioctl that fails has changed nothing. In particular, when the reply
+ * of a claim cannot be written back (EFAULT), the claim is undone; a
+ * release writes nothing back.
  *
  * Strings are NUL-terminated within their fixed-size arrays; an input string
  * that fills its array without a NUL is EINVAL.
  */
 
-#define DMAOWN_API_VERSION 1
+#define DMAOWN_API_VERSION 2
 
 #define DMAOWN_TYPE 0xD7
 
@@ -68,8 +82,9 @@ enum {
  *	dmaown provides it (own viability walk, own empty paging domain, own
  *	probe denial).
  * @DMAOWN_INFO_PROBE_GUARD: the bind guard (a kprobe on the driver core's
- *	probe path) is active: kernel drivers that are not DMA-safe cannot
- *	bind to a device of an owned group.
+ *	probe path) is armed: kernel drivers that are not DMA-safe cannot
+ *	bind to a device of an owned group. Clear while kprobes are disarmed
+ *	(/sys/kernel/debug/kprobes/enabled is 0).
  * @DMAOWN_INFO_DRIVER_MANAGED_DMA: the kernel marks DMA-safe drivers with
  *	driver_managed_dma; otherwise an allowlist is used.
  */
@@ -151,6 +166,44 @@ struct dmaown_device_info {
 };
 
 /**
+ * enum dmaown_group_flags - dmaown_group_status.out_group_flags
+ * @DMAOWN_GROUP_REVOKED: this file's claim was revoked (its fd polls
+ *	POLLERR); one of the three flags below says why. The group stays on
+ *	the blocking domain, and owned by this file, until the file releases
+ *	it (ENODEV) or is closed. A revoked claim never returns the group to
+ *	its default domain behind its owner.
+ * @DMAOWN_GROUP_MEMBER_LOST: a member left the group (hot-removal, sysfs
+ *	remove) while this file owned it.
+ * @DMAOWN_GROUP_DRIVER_SLIPPED: a driver that is not DMA-safe got bound to
+ *	a member despite the guard (its DMA is blocked).
+ * @DMAOWN_GROUP_GUARD_DISARMED: the bind guard was found disarmed while
+ *	this file owned the group, on a kernel where it is the only defence.
+ * @DMAOWN_GROUP_WOUNDED: a member was removed and has not come back; this
+ *	kernel cannot move the other members to a new domain safely until a
+ *	device joins the group again: claims fail with EBUSY.
+ * @DMAOWN_GROUP_HELD: dmaown itself holds the group on its blocking domain:
+ *	its owner let go while the kernel could not safely give it back to
+ *	its default domain (see @DMAOWN_GROUP_WOUNDED). It goes back once a
+ *	device joins the group, or ends when the group is empty. out_state is
+ *	DMAOWN_STATE_BUSY, with no owner pid.
+ * @DMAOWN_GROUP_RESV_DIRECT: a device of the group has a firmware
+ *	direct-mapped region (an RMRR): the IOMMU layer refuses to put it on
+ *	a blocking domain, and claims fail with EBUSY.
+ * @DMAOWN_GROUP_MEMBER_LEAVING: a member is being removed right now:
+ *	claims fail with EBUSY until it is gone.
+ */
+enum dmaown_group_flags {
+	DMAOWN_GROUP_REVOKED = 1 << 0,
+	DMAOWN_GROUP_MEMBER_LOST = 1 << 1,
+	DMAOWN_GROUP_DRIVER_SLIPPED = 1 << 2,
+	DMAOWN_GROUP_GUARD_DISARMED = 1 << 3,
+	DMAOWN_GROUP_WOUNDED = 1 << 4,
+	DMAOWN_GROUP_HELD = 1 << 5,
+	DMAOWN_GROUP_RESV_DIRECT = 1 << 6,
+	DMAOWN_GROUP_MEMBER_LEAVING = 1 << 7,
+};
+
+/**
  * struct dmaown_group_status - ioctl(DMAOWN_GROUP_STATUS)
  * @size: sizeof(struct dmaown_group_status)
  * @flags: must be 0
@@ -167,8 +220,13 @@ struct dmaown_device_info {
  * @devices_uptr: user pointer to an array of struct dmaown_device_info;
  *	the kernel fills min(@devices_len, @out_nr_devices) entries
  * @out_owner_comm: with @out_owner_pid, that task's comm
+ * @out_group_flags: enum dmaown_group_flags: why a claim would be refused
+ *	although the group looks viable, and what happened to this file's
+ *	claim (appended in API version 2; zero from older modules)
+ * @__reserved: must be 0
  *
- * Needs no ownership and changes nothing.
+ * Needs no ownership and changes nothing. EINTR when a signal comes while
+ * it waits for a device that a driver is binding or unbinding.
  */
 struct dmaown_group_status {
 	__u32 size;
@@ -183,6 +241,8 @@ struct dmaown_group_status {
 	__u32 out_owner_pid;
 	__aligned_u64 devices_uptr;
 	char out_owner_comm[DMAOWN_COMM_LEN];
+	__u32 out_group_flags;
+	__u32 __reserved;
 };
 
 #define DMAOWN_GROUP_STATUS _IO(DMAOWN_TYPE, DMAOWN_CMD_GROUP_STATUS)
@@ -197,9 +257,11 @@ struct dmaown_group_status {
  * GROUP_CLAIM takes the whole group for this file: every device goes on a
  * blocking domain and no kernel driver that is not DMA-safe may bind. It
  * fails with EBUSY when the group is not viable or is owned elsewhere, and
- * with EALREADY when this file already owns it. GROUP_RELEASE drops this
- * file's group claim; the group goes back to its default domain when the
- * file holds no device claim in it either.
+ * with EALREADY when this file already holds a group claim on it. A file
+ * that holds device claims in the group gets a group claim on top of them
+ * (the group is already its own: nothing else changes). GROUP_RELEASE drops
+ * this file's group claim; the group goes back to its default domain when
+ * the file holds no device claim in it either. It writes nothing back.
  */
 struct dmaown_group {
 	__u32 size;
@@ -222,7 +284,8 @@ struct dmaown_group {
  *
  * Claiming a device claims its whole group for this file. Claims are counted
  * per file: the group stays owned until the file's last claim in it (device
- * or group) is released, or the file is closed.
+ * or group) is released, or the file is closed. DEVICE_RELEASE writes
+ * nothing back.
  */
 struct dmaown_device {
 	__u32 size;
