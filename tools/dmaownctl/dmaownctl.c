@@ -1211,39 +1211,61 @@ static const char usage_info[] =
 	"  -h, --help   this text\n";
 
 /*
- * Common option parsing: -h/--help and, where @json is non-NULL, -j/--json.
- * Returns -1 to go on, else an exit code.
+ * Common option parsing, GNU style: -h/--help and, where @json is non-NULL,
+ * -j/--json, anywhere among argv[1..argc-1] ("status 5 --json" is "status
+ * --json 5"); a "--" ends the options. The operands, in order, go to
+ * *@ops (argv[0] there is unused), their number to *@nops. Returns -1 to go
+ * on, else an exit code.
+ *
+ * The leading '-' of the short options returns each operand in place (as
+ * option 1): the same behaviour whatever POSIXLY_CORRECT says. A command
+ * that takes a COMMAND after "--" passes only the arguments before it.
  */
-static int parse_opts(int argc, char **argv, const char *usage, bool *json)
+static int parse_opts(int argc, char **argv, const char *usage, bool *json, char ***ops,
+		      int *nops)
 {
-	static const struct option opts[] = {
+	static const struct option opts_json[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct option opts_plain[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int c;
 
+	*ops = xcalloc(argc + 1, sizeof(**ops));
+	*nops = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, json ? "+hj" : "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, json ? "-hj" : "-h", json ? opts_json : opts_plain,
+				NULL)) != -1) {
 		switch (c) {
+		case 1:
+			(*ops)[(*nops)++] = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return XC_OK;
 		case 'j':
-			if (json) {
-				*json = true;
-				break;
-			}
-			err("%s: unknown option '%s'", argv[0], argv[optind - 1]);
-			fputs(usage, stderr);
-			return XC_USAGE;
+			*json = true;
+			break;
 		default:
-			err("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			/* optopt: the short option, or a long one's value; 0 when unknown. */
+			if (optopt == 'h' || (json && optopt == 'j'))
+				err("%s: option '%s' takes no argument", argv[0], argv[optind - 1]);
+			else if (optopt)
+				err("%s: unknown option '-%c'", argv[0], optopt);
+			else
+				err("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 			fputs(usage, stderr);
 			return XC_USAGE;
 		}
 	}
+	/* After "--": operands too. */
+	while (optind < argc)
+		(*ops)[(*nops)++] = argv[optind++];
 	return -1;
 }
 
@@ -1301,15 +1323,17 @@ static int cmd_list(int argc, char **argv)
 	char *buf = NULL;
 	size_t n, i, len = 0;
 	struct gstat g;
-	int fd, r;
+	int fd, r, nops;
+	char **ops;
 
-	r = parse_opts(argc, argv, usage_list, &json);
+	r = parse_opts(argc, argv, usage_list, &json, &ops, &nops);
+	if (r < 0 && nops) {
+		err("list: unexpected argument '%s'", ops[0]);
+		r = XC_USAGE;
+	}
+	free(ops);
 	if (r >= 0)
 		return r;
-	if (optind != argc) {
-		err("list: unexpected argument '%s'", argv[optind]);
-		return XC_USAGE;
-	}
 	fd = open_node();
 	r = list_group_ids(&ids, &n);
 	if (r) {
@@ -1369,18 +1393,20 @@ static int cmd_status(int argc, char **argv)
 	bool json = false;
 	struct target t;
 	struct gstat g;
-	int fd, r;
+	int fd, r, nops;
+	char **ops;
 
-	r = parse_opts(argc, argv, usage_status, &json);
-	if (r >= 0)
-		return r;
-	if (argc - optind != 1) {
+	r = parse_opts(argc, argv, usage_status, &json, &ops, &nops);
+	if (r < 0 && nops != 1) {
 		err("status: expected one GROUP or DEVICE");
 		fputs(usage_status, stderr);
-		return XC_USAGE;
+		r = XC_USAGE;
 	}
-	if (!parse_target(argv[optind], &t))
-		return XC_USAGE;
+	if (r < 0 && !parse_target(ops[0], &t))
+		r = XC_USAGE;
+	free(ops);
+	if (r >= 0)
+		return r;
 	fd = open_node();
 	r = resolve_target(&t);
 	if (r)
@@ -1425,15 +1451,17 @@ static int cmd_info(int argc, char **argv)
 	bool json = false, have_safe;
 	struct json j = { .f = stdout };
 	size_t i;
-	int fd, r;
+	int fd, r, nops;
+	char **ops;
 
-	r = parse_opts(argc, argv, usage_info, &json);
+	r = parse_opts(argc, argv, usage_info, &json, &ops, &nops);
+	if (r < 0 && nops) {
+		err("info: unexpected argument '%s'", ops[0]);
+		r = XC_USAGE;
+	}
+	free(ops);
 	if (r >= 0)
 		return r;
-	if (optind != argc) {
-		err("info: unexpected argument '%s'", argv[optind]);
-		return XC_USAGE;
-	}
 	fd = open_node();
 	r = get_info(fd, &info);
 	if (r) {
@@ -1854,39 +1882,46 @@ static int hold(int fd, struct target *t, int n)
 static int cmd_claim(int argc, char **argv)
 {
 	struct target *t;
-	char **cmd = NULL;
-	int fd, r, i, n = 0, first, end;
+	char **cmd = NULL, **ops;
+	int fd, r, i, n = 0, nops, end;
 
-	r = parse_opts(argc, argv, usage_claim, NULL);
-	if (r >= 0)
+	/*
+	 * Everything after the first "--" is COMMAND, never options: getopt
+	 * sees only what comes before it, options and operands in any order.
+	 */
+	for (end = 1; end < argc && strcmp(argv[end], "--"); end++)
+		;
+	r = parse_opts(end, argv, usage_claim, NULL, &ops, &nops);
+	if (r >= 0) {
+		free(ops);
 		return r;
-	first = optind;
-	/* getopt ate a "--" right after the options: everything after it is COMMAND. */
-	if (first > 1 && !strcmp(argv[first - 1], "--")) {
-		err("claim: no GROUP or DEVICE before '--'");
+	}
+	if (!nops) {
+		if (end < argc)
+			err("claim: no GROUP or DEVICE before '--'");
+		else
+			err("claim: expected at least one GROUP or DEVICE");
+		fputs(usage_claim, stderr);
+		free(ops);
 		return XC_USAGE;
 	}
-	for (end = first; end < argc && strcmp(argv[end], "--"); end++)
-		;
 	if (end < argc) {
 		if (end + 1 == argc) {
 			err("claim: no COMMAND after '--'");
+			free(ops);
 			return XC_USAGE;
 		}
 		cmd = argv + end + 1;
 	}
-	if (end == first) {
-		err("claim: expected at least one GROUP or DEVICE");
-		fputs(usage_claim, stderr);
-		return XC_USAGE;
-	}
-	t = xcalloc(end - first, sizeof(*t));
-	for (i = first; i < end; i++) {
-		if (!parse_target(argv[i], &t[n++])) {
+	t = xcalloc(nops, sizeof(*t));
+	for (i = 0; i < nops; i++) {
+		if (!parse_target(ops[i], &t[n++])) {
+			free(ops);
 			free(t);
 			return XC_USAGE;
 		}
 	}
+	free(ops);
 	fd = open_node();
 	for (i = 0; i < n; i++) {
 		r = resolve_target(&t[i]);
