@@ -371,7 +371,7 @@ static int group_status(int fd, unsigned int id, struct gstat *g)
 {
 	/* Most groups have one or two devices; bigger ones take a second call. */
 	unsigned int len = 2;
-	int tries;
+	int tries, intr = 0;
 
 	memset(g, 0, sizeof(*g));
 	g->id = id;
@@ -386,6 +386,10 @@ static int group_status(int fd, unsigned int id, struct gstat *g)
 		if (ioctl(fd, DMAOWN_GROUP_STATUS, &g->st)) {
 			int e = errno;
 
+			if (e == EINTR && intr++ < 100) {
+				tries--;	/* a signal: nothing was done, ask again */
+				continue;
+			}
 			gstat_free(g);
 			return -e;
 		}
@@ -426,7 +430,98 @@ static const char *domain_name(__u32 d)
 	return "unknown";
 }
 
-/* "held by qemu[1234] through /dev/dmaown" or the kernel-owner wording. */
+/*
+ * dmaown_group_status.out_group_flags: the JSON "reasons" strings (stable,
+ * in bit order) and one text line per reason. The causes of a revoked claim
+ * (member lost, driver slipped, guard disarmed) are told in its line.
+ */
+static const struct {
+	__u32 bit;
+	const char *key;
+	const char *text;	/* NULL: part of the "Claim revoked" line */
+} group_reasons[] = {
+	{ DMAOWN_GROUP_REVOKED, "revoked", NULL },
+	{ DMAOWN_GROUP_MEMBER_LOST, "member_lost",
+	  "A member left the group while it was owned" },
+	{ DMAOWN_GROUP_DRIVER_SLIPPED, "driver_slipped",
+	  "Driver slipped past the guard: a driver that is not DMA-safe got bound (its DMA is blocked)",
+	},
+	{ DMAOWN_GROUP_GUARD_DISARMED, "guard_disarmed",
+	  "Guard disarmed: kprobes were disabled while the group was owned" },
+	{ DMAOWN_GROUP_WOUNDED, "wounded",
+	  "Wounded: a member was removed; this kernel cannot move the others to a new domain until a device joins again (claims are refused)",
+	},
+	{ DMAOWN_GROUP_HELD, "held",
+	  "Held by dmaown: blocked until a device rejoins the group or it empties" },
+	{ DMAOWN_GROUP_RESV_DIRECT, "resv_direct",
+	  "Firmware direct-mapped region (RMRR): claims are refused" },
+	{ DMAOWN_GROUP_MEMBER_LEAVING, "member_leaving", "A member is being removed" },
+};
+
+#define REVOKE_CAUSES (DMAOWN_GROUP_MEMBER_LOST | DMAOWN_GROUP_DRIVER_SLIPPED | \
+		       DMAOWN_GROUP_GUARD_DISARMED)
+/* Reasons the kernel refuses a claim of a group that may look viable. */
+#define REFUSING_FLAGS (DMAOWN_GROUP_WOUNDED | DMAOWN_GROUP_HELD | DMAOWN_GROUP_RESV_DIRECT | \
+			DMAOWN_GROUP_MEMBER_LEAVING)
+
+/*
+ * Print one line per reason of @flags to @f, the first after @first, the
+ * others after @prefix; nothing when @flags is 0.
+ */
+static void print_reasons(FILE *f, __u32 flags, const char *first, const char *prefix)
+{
+	static const struct {
+		__u32 bit;
+		const char *text;
+	} causes[] = {
+		{ DMAOWN_GROUP_MEMBER_LOST, "a member left the group" },
+		{ DMAOWN_GROUP_DRIVER_SLIPPED, "a driver slipped past the guard" },
+		{ DMAOWN_GROUP_GUARD_DISARMED, "the guard was disarmed" },
+	};
+	/* Text order: what happened to a claim, then why claims are refused. */
+	static const __u32 order[] = {
+		DMAOWN_GROUP_REVOKED, DMAOWN_GROUP_HELD, DMAOWN_GROUP_WOUNDED,
+		DMAOWN_GROUP_RESV_DIRECT, DMAOWN_GROUP_MEMBER_LEAVING, DMAOWN_GROUP_MEMBER_LOST,
+		DMAOWN_GROUP_GUARD_DISARMED, DMAOWN_GROUP_DRIVER_SLIPPED,
+	};
+	__u32 known = 0, bit;
+	size_t i, k, nc;
+	bool line = false;
+
+	for (i = 0; i < ARRAY_SIZE(group_reasons); i++)
+		known |= group_reasons[i].bit;
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		bit = order[i];
+		if (!(flags & bit))
+			continue;
+		if ((bit & REVOKE_CAUSES) && (flags & DMAOWN_GROUP_REVOKED))
+			continue;	/* told in the revoked line */
+		fputs(line ? prefix : first, f);
+		line = true;
+		if (bit == DMAOWN_GROUP_REVOKED) {
+			fputs("Claim revoked", f);
+			for (k = 0, nc = 0; k < ARRAY_SIZE(causes); k++) {
+				if (!(flags & causes[k].bit))
+					continue;
+				fputs(nc++ ? " and " : ": ", f);
+				fputs(causes[k].text, f);
+			}
+			fputs(" (the group stays blocked until released)\n", f);
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(group_reasons); k++)
+			if (group_reasons[k].bit == bit)
+				fprintf(f, "%s\n", group_reasons[k].text);
+	}
+	if (flags & ~known)
+		fprintf(f, "%sOther reasons: 0x%x\n", line ? prefix : first, flags & ~known);
+}
+
+/*
+ * "held by qemu[1234] through /dev/dmaown", "held by dmaown" (a group dmaown
+ * holds itself, DMAOWN_GROUP_HELD, has no owner pid) or the kernel-owner
+ * wording.
+ */
 static void holder_text(const struct gstat *g, char *buf, size_t len)
 {
 	char comm[DMAOWN_COMM_LEN + 1];
@@ -440,6 +535,8 @@ static void holder_text(const struct gstat *g, char *buf, size_t len)
 				comm[i] = '?';
 		snprintf(buf, len, "held by %s[%u] through %s", comm[0] ? comm : "?",
 			 g->st.out_owner_pid, DMAOWN_NODE);
+	} else if (g->st.out_group_flags & DMAOWN_GROUP_HELD) {
+		snprintf(buf, len, "held by dmaown");
 	} else {
 		snprintf(buf, len, "held by another kernel owner (VFIO/iommufd)");
 	}
@@ -973,6 +1070,7 @@ static void print_group_list_text(const struct gstat *g)
 		printf("    Not viable: %s\n", why);
 		free(why);
 	}
+	print_reasons(stdout, g->st.out_group_flags, "    ", "    ");
 }
 
 /* "cannot be claimed until A and B are unbound (or bound to vfio-pci)" */
@@ -1018,6 +1116,7 @@ static void print_group_status_text(const struct gstat *g, const struct target *
 	       "isolated (interrupt remapping)" :
 	       "NOT isolated: no interrupt remapping, a device could forge MSIs");
 	printf("  Viable:      %s%s\n", g->st.out_viable ? "yes" : "no: ", why ? why : "");
+	print_reasons(stdout, g->st.out_group_flags, "  Reasons:     ", "               ");
 	printf("  Devices:\n");
 	for (i = 0; i < g->n; i++) {
 		const struct dmaown_device_info *d = &g->dev[i];
@@ -1033,6 +1132,8 @@ static void print_group_status_text(const struct gstat *g, const struct target *
 		printf("cannot be claimed now: %s\n", holder);
 	} else if (g->st.out_state == DMAOWN_STATE_OWNED) {
 		printf("owned by this file\n");
+	} else if (g->st.out_group_flags & REFUSING_FLAGS) {
+		printf("cannot be claimed now (see Reasons)\n");
 	} else if (!g->st.out_viable) {
 		print_unbind_hint(g);
 	} else {
@@ -1076,6 +1177,11 @@ static void json_group(struct json *j, const char *key, const struct gstat *g)
 		json_str(j, "reason", why, SIZE_MAX);
 		free(why);
 	}
+	json_open(j, "reasons", '[');
+	for (i = 0; i < ARRAY_SIZE(group_reasons); i++)
+		if (g->st.out_group_flags & group_reasons[i].bit)
+			json_str(j, NULL, group_reasons[i].key, SIZE_MAX);
+	json_close(j, ']');
 	json_bool(j, "msi_isolated", g->st.out_msi_isolated);
 	json_uint(j, "nr_devices", g->st.out_nr_devices);
 	json_open(j, "blockers", '[');
@@ -1499,9 +1605,12 @@ static int cmd_info(int argc, char **argv)
 	       "the kernel's DMA-ownership API (shared with VFIO/iommufd)" :
 	       info.out_flags & DMAOWN_INFO_LEGACY_OWNERSHIP ?
 	       "provided by dmaown (this kernel has no DMA-ownership API)" : "unknown");
+	/* The guard flag is clear while kprobes are disabled through debugfs. */
 	printf("  Bind guard:       %s\n", info.out_flags & DMAOWN_INFO_PROBE_GUARD ?
 	       "active: drivers that are not DMA-safe cannot bind to an owned group" :
-	       "inactive");
+	       info.out_flags & DMAOWN_INFO_CORE_OWNERSHIP ?
+	       "disarmed (kprobes disabled); the kernel's DMA-ownership API still refuses drivers" :
+	       "disarmed (kprobes disabled): claims fail until kprobes are enabled again");
 	printf("  DMA-safe drivers: %s\n", info.out_flags & DMAOWN_INFO_DRIVER_MANAGED_DMA ?
 	       "those marked driver_managed_dma by the kernel" :
 	       "built-in list (vfio-pci, pci-stub, pcieport) and safe_drivers=");
@@ -1580,6 +1689,8 @@ static int claim_error(int fd, const struct target *t, int e)
 	char desc[160], holder[128];
 	struct gstat g;
 	char *why;
+	size_t len = 0, i;
+	FILE *f;
 	int code;
 
 	target_desc(t, desc, sizeof(desc));
@@ -1597,18 +1708,42 @@ static int claim_error(int fd, const struct target *t, int e)
 	case EACCES:
 		err("cannot claim %s: permission denied", desc);
 		return XC_PERM;
+	case EAGAIN:
+		err("cannot claim %s: the bind guard is disarmed (kprobes disabled), %s", desc,
+		    "the only defence on this kernel: retry once kprobes are enabled again");
+		return XC_BUSY;
+	case EINTR:
+		err("cannot claim %s: interrupted by a signal; nothing was claimed", desc);
+		return XC_FAIL;
 	case EBUSY:
 		break;
 	default:
 		err("cannot claim %s: %s", desc, strerror(e));
 		return XC_FAIL;
 	}
-	/* EBUSY: owned elsewhere, or not viable. Status says which. */
+	/* EBUSY: owned elsewhere, refused by the kernel, or not viable. Status says which. */
 	if (!t->group_known || group_status(fd, t->group, &g)) {
 		err("cannot claim %s: busy or not viable", desc);
 		return XC_BUSY;
 	}
-	if (g.st.out_state == DMAOWN_STATE_BUSY || g.st.out_viable) {
+	if (g.st.out_state != DMAOWN_STATE_BUSY && (g.st.out_group_flags & REFUSING_FLAGS)) {
+		why = NULL;
+		f = open_memstream(&why, &len);
+		if (!f) {
+			err("out of memory");
+			exit(XC_FAIL);
+		}
+		for (i = 0; i < ARRAY_SIZE(group_reasons); i++)
+			if (g.st.out_group_flags & REFUSING_FLAGS & group_reasons[i].bit)
+				fprintf(f, "%s%s", ftell(f) ? "; " : "", group_reasons[i].text);
+		fclose(f);
+		if (t->is_device)
+			err("cannot claim %s: group %u: %s", desc, g.id, why);
+		else
+			err("cannot claim %s: %s", desc, why);
+		free(why);
+		code = XC_BUSY;
+	} else if (g.st.out_state == DMAOWN_STATE_BUSY || g.st.out_viable) {
 		holder_text(&g, holder, sizeof(holder));
 		if (g.st.out_state != DMAOWN_STATE_BUSY)
 			snprintf(holder, sizeof(holder), "held by another owner");
