@@ -237,6 +237,16 @@ jlen() {
 		}
 		END { print c + 0; exit !(e || c) }' "$1"
 }
+# jstrs FLAT PATH: PATH is an array (maybe empty) of lowercase strings only.
+jstrs() {
+	awk -v p="$2" '
+		$0 == p "=[]" { e = 1 }
+		index($0, p "[") == 1 {
+			c++
+			if (substr($0, length(p) + 1) !~ /^\[[0-9]+\]="[a-z_]+"$/) bad = 1
+		}
+		END { exit !((e || c) && !bad) }' "$1"
+}
 # jarr FLAT PATH: the strings of the array at PATH, sorted, space-separated.
 jarr() {
 	awk -v p="$2" 'index($0, p "[") == 1 {
@@ -380,12 +390,18 @@ t_help() {
 }
 
 t_info() {
-	ctl info && expect_rc 0 info && has "$T/out" "API version 1" || return 1
+	ctl info && expect_rc 0 info && cp "$T/out" "$T/info.txt" || return 1
 	ctl info --json && expect_rc 0 "info --json" || return 1
 	json_flat < "$T/out" > "$T/f" || { diag "$(cat "$T/out")"; return 1; }
-	same "$(jget "$T/f" .schema)" 1 schema && same "$(jget "$T/f" .api_version)" 1 api_version &&
+	local core legacy api
+	# The module and dmaownctl are built from one tree: the same API version.
+	api=$(jget "$T/f" .cli_api_version)
+	same "$(jget "$T/f" .schema)" 1 schema && same "$(jget "$T/f" .api_version)" "$api" api_version &&
+		has "$T/info.txt" "API version $api" &&
 		same "$(jstr "$T/f" .node)" /dev/dmaown node || return 1
-	local core legacy
+	# The guard may be disarmed (kprobes disabled), but not in the normal boot.
+	same "$(jget "$T/f" .flags.probe_guard)" true "probe_guard in the normal boot" &&
+		has "$T/info.txt" "Bind guard:       active" || return 1
 	core=$(jget "$T/f" .flags.core_ownership)
 	legacy=$(jget "$T/f" .flags.legacy_ownership)
 	diag "version $(jstr "$T/f" .version) core=$core legacy=$legacy guard=$(jget "$T/f" .flags.probe_guard) dmd=$(jget "$T/f" .flags.driver_managed_dma)"
@@ -431,7 +447,7 @@ t_list_json() {
 		i=$((i + 1))
 	done
 	# Every group object has the schema's members, and only JSON types it documents.
-	for k in id state owner domain viable reason msi_isolated nr_devices blockers devices; do
+	for k in id state owner domain viable reason reasons msi_isolated nr_devices blockers devices; do
 		grep -q "^\.groups\[0\]\.$k[=.[]" "$T/list" || { diag "member $k missing"; return 1; }
 	done
 }
@@ -525,6 +541,48 @@ t_status_group() {
 	status_json "$G_ICH9" "$T/f" || return 1
 	same "$(jget "$T/f" .query)" null "query of a group" &&
 		same "$(jlen "$T/f" .group.devices)" 3 "ICH9 devices"
+}
+
+# Options after the operand, GNU style: the same as before it.
+t_opts_order() {
+	ctl status --json "$G_EDU" && expect_rc 0 "status --json GROUP" || return 1
+	json_flat < "$T/out" > "$T/before" || return 1
+	ctl status "$G_EDU" --json && expect_rc 0 "status GROUP --json" || return 1
+	json_flat < "$T/out" > "$T/after" || { diag "$(cat "$T/out")"; return 1; }
+	same "$(jget "$T/after" .group.id)" "$G_EDU" "group id of status GROUP --json" &&
+		cmp -s "$T/before" "$T/after" || { diag "status GROUP --json differs"; return 1; }
+	ctl status "${EDU_LONE#0000:}" -j && expect_rc 0 "status DEVICE -j" || return 1
+	json_flat < "$T/out" > "$T/f" && same "$(jstr "$T/f" .query.device)" "$EDU_LONE" "query.device" ||
+		return 1
+	ctl status -- "$G_EDU" && expect_rc 0 "status -- GROUP" && has "$T/out" "Group $G_EDU (" ||
+		return 1
+	ctl list --json && expect_rc 0 "list --json" && json_flat < "$T/out" > /dev/null || return 1
+	ctl info --json && expect_rc 0 "info --json" && json_flat < "$T/out" > /dev/null || return 1
+	ctl status "$G_EDU" --help && expect_rc 0 "status GROUP --help" &&
+		has "$T/out" "Usage: dmaownctl status" || return 1
+	ctl status "$G_EDU" --bogus; expect_rc 2 "status GROUP --bogus" &&
+		has "$T/err" "dmaownctl: status: unknown option '--bogus'" || return 1
+	ctl list --json extra; expect_rc 2 "list --json extra" &&
+		has "$T/err" "dmaownctl: list: unexpected argument 'extra'"
+}
+
+# Every group object has "reasons", an array of strings ([] here: this
+# module may not fill out_group_flags yet; what it contains is not checked).
+t_reasons() {
+	ctl list --json && expect_rc 0 "list --json" || return 1
+	json_flat < "$T/out" > "$T/list" || return 1
+	local i=0 g
+	for g in $(sysfs_groups); do
+		jstrs "$T/list" ".groups[$i].reasons" ||
+			{ diag "group $g: reasons not an array of strings: $(grep -F ".groups[$i].reasons" "$T/list")"; return 1; }
+		i=$((i + 1))
+	done
+	[ $i -gt 0 ] || { diag "no groups"; return 1; }
+	for g in "$G_EDU" "$G_ICH9"; do
+		status_json "$g" "$T/f" || return 1
+		jstrs "$T/f" .group.reasons ||
+			{ diag "status $g: reasons: $(grep -F .group.reasons "$T/f")"; return 1; }
+	done
 }
 
 t_unknown() {
@@ -691,6 +749,25 @@ t_exec_fail() {
 	status_json "$G_EDU" "$T/f" && same "$(jstr "$T/f" .group.state)" free "state after"
 }
 
+# claim: options before "--" in any order; everything after it is COMMAND's,
+# options included.
+t_claim_dashdash() {
+	rm -f "$T/dd.args" "$T/dd.ran"
+	# shellcheck disable=SC2016 # $@ is for the inner sh
+	ctl claim "$G_EDU" -- sh -c 'printf "%s\n" "$@" > "$0"' "$T/dd.args" --json -h -- x
+	expect_rc 0 "claim GROUP -- sh -c ... --json -h -- x" || return 1
+	same "$(tr '\n' ' ' < "$T/dd.args")" "--json -h -- x " "COMMAND's arguments" || return 1
+	ctl claim "$G_EDU" -h -- sh -c "echo ran > $T/dd.ran"
+	expect_rc 0 "claim GROUP -h -- ..." && has "$T/out" "Usage: dmaownctl claim" || return 1
+	[ ! -e "$T/dd.ran" ] || { diag "COMMAND ran after --help"; return 1; }
+	# claim has no --json: refused before "--", passed on after it.
+	ctl claim "$G_EDU" --json -- sh -c "echo ran > $T/dd.ran"
+	expect_rc 2 "claim GROUP --json -- ..." && has "$T/err" "claim: unknown option '--json'" ||
+		return 1
+	[ ! -e "$T/dd.ran" ] || { diag "COMMAND ran after a usage error"; return 1; }
+	status_json "$G_EDU" "$T/f" && same "$(jstr "$T/f" .group.state)" free "state after"
+}
+
 # JSON escaping: a holder whose comm has a quote, a backslash and a tab.
 t_json_escape() {
 	local name
@@ -760,12 +837,14 @@ t_no_module() {
 TESTS="
 t_setup		dmaownctl, /dev/dmaown and the topology's groups are there
 t_help		--help per command, usage errors exit 2
-t_info		info and info --json (schema, api_version, one ownership mode)
+t_info		info and info --json (schema, api_version, one ownership mode, guard armed)
 t_list_json	list --json parses and matches sysfs (groups, devices, drivers, ids)
 t_list_verdicts	list --json verdicts: edu viable; NIC, alias and ICH9 groups name offenders
 t_list_text	list text: devices under their groups, drivers, one-line reasons
 t_status_device	status DEVICE (text and JSON, short PCI name)
 t_status_group	status GROUP of the ICH9 group: not viable, offenders
+t_opts_order	options after the operand: status GROUP --json is status --json GROUP
+t_reasons	list --json and status --json: every group has a reasons array of strings
 t_unknown	unknown group or device: exit 7 with its message
 t_no_group	device without an IOMMU group: exit 8
 t_not_viable	claim of a non-viable group or device: exit 6, offenders named
@@ -777,6 +856,7 @@ t_hold		claim without COMMAND holds until SIGINT, says what it held
 t_busy		a busy group: exit 5, the holder named in claim, status and list
 t_multi		two devices and their group in one claim: one group claim
 t_exec_fail	COMMAND not found: exit 127, nothing left claimed
+t_claim_dashdash	claim: options before --, everything after -- goes to COMMAND
 t_json_escape	JSON strings are escaped (holder comm with quote, backslash, tab)
 t_parser	the JSON parser rejects invalid JSON and flattens valid JSON
 t_perm		without CAP_SYS_ADMIN (user namespace): exit 4, permission denied
