@@ -169,6 +169,7 @@ for dev in $LONE_DEVICES; do
 done
 bcheck "alias group is {$ALIAS_GROUP}" group_is "$BRIDGE" "$ALIAS_GROUP"
 bcheck "ICH9 group is {$ICH9_GROUP}" group_is "$ICH9_LPC" "$ICH9_GROUP"
+bcheck "multifunction group is {$EDU_MF_A $EDU_MF_B}" group_is "$EDU_MF_A" "$EDU_MF_A $EDU_MF_B"
 for pair in $BOUND_DRIVERS; do
 	bcheck "${pair%%=*} bound to ${pair#*=}" bound_to "${pair%%=*}" "${pair#*=}"
 done

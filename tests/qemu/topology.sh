@@ -25,6 +25,10 @@
 #   |     `-- 02:00.0  edu    EDU_HP       qid edu-hp         [own group]  removable (device_del)
 #   |-- 00:07.0  pcie-root-port RP_HP2     qid rp-hp2 (pcieport, ACS) [own group]
 #   |     `-- 03:00.0  empty: device_add edu,bus=rp-hp2 appears here, in a new group
+#   |-- 00:08.0  pcie-root-port RP_MF      qid rp-mf (pcieport, ACS)  [own group]
+#   |     |-- 04:00.0  edu    EDU_MF_A     qid edu-mf-a, multifunction [one group: two
+#   |     `-- 04:00.1  edu    EDU_MF_B     qid edu-mf-b                 functions without
+#   |                                                   ACS, each with its own requester ID]
 #   |-- 00:1f.0  ICH9 LPC     ICH9_LPC     driver lpc_ich     [one group with 1f.2 and
 #   |-- 00:1f.2  ICH9 SATA    ICH9_SATA    driver ahci         1f.3: kernel drivers
 #   `-- 00:1f.3  ICH9 SMBus   ICH9_SMBUS   driver i801_smbus   bound, never claimable]
@@ -84,19 +88,25 @@ ICH9_LPC=0000:00:1f.0
 ICH9_SATA=0000:00:1f.2
 ICH9_SMBUS=0000:00:1f.3
 ICH9_GROUP="$ICH9_LPC $ICH9_SATA $ICH9_SMBUS"
+RP_MF=0000:00:08.0
+RP_MF_QID='rp-mf'
+EDU_MF_A=0000:04:00.0
+EDU_MF_A_QID='edu-mf-a'
+EDU_MF_B=0000:04:00.1
+EDU_MF_B_QID='edu-mf-b'
 LONE_DEVICES="$EDU_LONE $NIC_LONE $EDU_HP"
 # The edu's full DMA mask: without it edu DMA is limited to 28 bits.
 EDU_DMA_MASK=0xffffffffffffffff
 # Devices and the driver each must have after boot.
-BOUND_DRIVERS="$NIC_LONE=e1000e $NIC_ALIAS=e1000 $ICH9_LPC=lpc_ich $ICH9_SATA=ahci $ICH9_SMBUS=i801_smbus $RP_HP1=pcieport $RP_HP2=pcieport"
+BOUND_DRIVERS="$NIC_LONE=e1000e $NIC_ALIAS=e1000 $ICH9_LPC=lpc_ich $ICH9_SATA=ahci $ICH9_SMBUS=i801_smbus $RP_HP1=pcieport $RP_HP2=pcieport $RP_MF=pcieport"
 # Devices that must have no driver after boot.
-UNBOUND_DEVICES="$EDU_LONE $BRIDGE $EDU_ALIAS_A $EDU_ALIAS_B $EDU_HP"
+UNBOUND_DEVICES="$EDU_LONE $BRIDGE $EDU_ALIAS_A $EDU_ALIAS_B $EDU_HP $EDU_MF_A $EDU_MF_B"
 
 # The variables above, for /etc/dmaown-topology.
 TOPOLOGY_VARS="EDU_LONE EDU_LONE_QID NIC_LONE NIC_LONE_QID NIC_LONE_DRIVER BRIDGE BRIDGE_QID
 BRIDGE_BUS EDU_ALIAS_A EDU_ALIAS_A_QID EDU_ALIAS_B EDU_ALIAS_B_QID NIC_ALIAS NIC_ALIAS_QID
 NIC_ALIAS_DRIVER ALIAS_GROUP ALIAS_FREE_ADDR ALIAS_FREE_BDF RP_HP1 RP_HP1_QID EDU_HP EDU_HP_QID
-RP_HP2 RP_HP2_QID RP_HP2_CHILD_BDF ICH9_LPC ICH9_SATA ICH9_SMBUS ICH9_GROUP LONE_DEVICES
+RP_HP2 RP_HP2_QID RP_HP2_CHILD_BDF RP_MF RP_MF_QID EDU_MF_A EDU_MF_A_QID EDU_MF_B EDU_MF_B_QID ICH9_LPC ICH9_SATA ICH9_SMBUS ICH9_GROUP LONE_DEVICES
 EDU_DMA_MASK BOUND_DRIVERS UNBOUND_DEVICES"
 
 # topology_qemu_args: the -device/-netdev arguments, into the array
@@ -118,6 +128,9 @@ topology_qemu_args() {
 		-device "pcie-root-port,addr=06.0,chassis=2,slot=6,id=$RP_HP1_QID"
 		-device "$edu,bus=$RP_HP1_QID,addr=00.0,id=$EDU_HP_QID"
 		-device "pcie-root-port,addr=07.0,chassis=3,slot=7,id=$RP_HP2_QID"
+		-device "pcie-root-port,addr=08.0,chassis=4,slot=8,id=$RP_MF_QID"
+		-device "$edu,bus=$RP_MF_QID,addr=00.0,multifunction=on,id=$EDU_MF_A_QID"
+		-device "$edu,bus=$RP_MF_QID,addr=00.1,id=$EDU_MF_B_QID"
 	)
 }
 
