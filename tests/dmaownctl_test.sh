@@ -583,6 +583,9 @@ t_reasons() {
 		jstrs "$T/f" .group.reasons ||
 			{ diag "status $g: reasons: $(grep -F .group.reasons "$T/f")"; return 1; }
 	done
+	# a device that was there at boot never needs a rescan
+	status_json "$G_EDU" "$T/f" &&
+		same "$(jget "$T/f" .group.devices[0].needs_rescan)" false "edu needs_rescan"
 }
 
 t_unknown() {

@@ -1038,6 +1038,8 @@ static void print_device_text(const struct gstat *g, const struct dmaown_device_
 			printf(" (blocks a claim)");
 	}
 	putchar('\n');
+	if (d->flags & DMAOWN_DEVICE_NEEDS_RESCAN)
+		printf("        Joined its group while owned: kernel drivers are refused until it is removed and rescanned\n");
 }
 
 /* "free", "owned by this process" or "busy: held by ..." */
@@ -1202,6 +1204,7 @@ static void json_group(struct json *j, const char *key, const struct gstat *g)
 		json_str_or_null(j, "driver", d->driver, sizeof(d->driver));
 		json_bool(j, "dma_safe", d->flags & DMAOWN_DEVICE_DMA_SAFE);
 		json_bool(j, "blocks_claim", dev_blocks(g, d));
+		json_bool(j, "needs_rescan", d->flags & DMAOWN_DEVICE_NEEDS_RESCAN);
 		pci_read(bus[0] ? bus : "pci", name, &p);
 		if (p.ok) {
 			pci_names(p.vendor, p.device, vname, sizeof(vname), dname, sizeof(dname));

@@ -143,10 +143,16 @@ enum dmaown_domain {
  * @DMAOWN_DEVICE_DMA_SAFE: the device has no driver, or a DMA-safe one
  * @DMAOWN_DEVICE_BLOCKS_CLAIM: this device is a reason the group is not
  *	viable
+ * @DMAOWN_DEVICE_NEEDS_RESCAN: the device joined its group while the group
+ *	was owned, so the kernel set up its DMA for the blocking domain; its
+ *	default domain translates, and a kernel driver would fault. Drivers
+ *	that are not DMA-safe are refused (EBUSY) until the device is removed
+ *	and rescanned (API 2)
  */
 enum dmaown_device_flags {
 	DMAOWN_DEVICE_DMA_SAFE = 1 << 0,
 	DMAOWN_DEVICE_BLOCKS_CLAIM = 1 << 1,
+	DMAOWN_DEVICE_NEEDS_RESCAN = 1 << 2,
 };
 
 /**
