@@ -7,7 +7,9 @@
  * copy_struct_from_user() (zero-filling older, shorter structs; E2BIG for
  * non-zero bytes the kernel does not know), rejects unknown flags, and calls
  * one function per ioctl, which sees a kernel copy. A successful reply is
- * copied back up to the caller's size.
+ * copied back up to the caller's size; the releases have none. When the
+ * reply of a claim cannot be copied back, the claim is undone: an ioctl
+ * that fails has changed nothing.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -27,7 +29,11 @@ static int dmaown_ioctl_get_info(struct dmaown_file *file, void *arg)
 	struct dmaown_info *cmd = arg;
 
 	cmd->out_api_version = DMAOWN_API_VERSION;
-	cmd->out_flags = DMAOWN_OWNER_INFO_FLAGS | DMAOWN_INFO_PROBE_GUARD;
+	cmd->out_flags = DMAOWN_OWNER_INFO_FLAGS;
+	if (dmaown_guard_armed())
+		cmd->out_flags |= DMAOWN_INFO_PROBE_GUARD;
+	else
+		dmaown_guard_check();
 #ifdef DMAOWN_HAVE_DRIVER_MANAGED_DMA
 	cmd->out_flags |= DMAOWN_INFO_DRIVER_MANAGED_DMA;
 #endif
@@ -59,6 +65,14 @@ static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
 		dmaown_stat_add(DMAOWN_STAT_CLAIM, start);
 	}
 	return ret;
+}
+
+/* The reply of GROUP_CLAIM could not be written: take the claim back. */
+static void dmaown_ioctl_group_claim_undo(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_group *cmd = arg;
+
+	dmaown_group_release(file, cmd->group_id);
 }
 
 static int dmaown_ioctl_group_release(struct dmaown_file *file, void *arg)
@@ -117,6 +131,13 @@ out_put_dev:
 	return ret;
 }
 
+static void dmaown_ioctl_device_claim_undo(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_device *cmd = arg;
+
+	dmaown_device_release(file, cmd->bus, cmd->name);
+}
+
 static int dmaown_ioctl_device_release(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_device *cmd = arg;
@@ -135,15 +156,22 @@ union dmaown_ucmd_buffer {
 	struct dmaown_device device;
 };
 
+/*
+ * @reply: the struct is copied back on success; @undo, for an ioctl that
+ * changes state, takes the change back when that copy fails. An ioctl with
+ * @undo is serialised with the file's other claims and releases.
+ */
 struct dmaown_ioctl_op {
 	unsigned int ioctl_num;
 	unsigned int size;
 	unsigned int min_size;
 	bool serialise;
+	bool reply;
 	int (*execute)(struct dmaown_file *file, void *arg);
+	void (*undo)(struct dmaown_file *file, void *arg);
 };
 
-#define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last, _serialise)          \
+#define DMAOWN_IOCTL_OP(_ioctl, _fn, _struct, _last, _serialise, _reply, _undo) \
 	{                                                                  \
 		.ioctl_num = _ioctl,                                       \
 		.size = sizeof(_struct) +                                  \
@@ -151,23 +179,27 @@ struct dmaown_ioctl_op {
 					  sizeof(_struct)),                \
 		.min_size = offsetofend(_struct, _last),                   \
 		.serialise = _serialise,                                   \
+		.reply = _reply,                                           \
 		.execute = _fn,                                            \
+		.undo = _undo,                                             \
 	}
 
 /* clang-format off */
 static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
 	DMAOWN_IOCTL_OP(DMAOWN_GET_INFO, dmaown_ioctl_get_info,
-			struct dmaown_info, out_version, false),
+			struct dmaown_info, out_version, false, true, NULL),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_STATUS, dmaown_ioctl_group_status,
-			struct dmaown_group_status, out_owner_comm, false),
+			struct dmaown_group_status, out_owner_comm, false, true, NULL),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_CLAIM, dmaown_ioctl_group_claim,
-			struct dmaown_group, out_nr_devices, true),
+			struct dmaown_group, out_nr_devices, true, true,
+			dmaown_ioctl_group_claim_undo),
 	DMAOWN_IOCTL_OP(DMAOWN_GROUP_RELEASE, dmaown_ioctl_group_release,
-			struct dmaown_group, out_nr_devices, true),
+			struct dmaown_group, out_nr_devices, true, false, NULL),
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_CLAIM, dmaown_ioctl_device_claim,
-			struct dmaown_device, __reserved, true),
+			struct dmaown_device, __reserved, true, true,
+			dmaown_ioctl_device_claim_undo),
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_RELEASE, dmaown_ioctl_device_release,
-			struct dmaown_device, __reserved, true),
+			struct dmaown_device, __reserved, true, false, NULL),
 };
 
 /* clang-format on */
@@ -183,20 +215,28 @@ static const struct dmaown_ioctl_op *dmaown_ioctl_op(unsigned int cmd)
 }
 
 /*
- * Claims and releases of one file run one at a time (file->lock): a second
- * thread of the owner then finds the first one's claim made, or not made,
- * never half made. Status and info need no such order.
+ * Claims and releases of one file run one at a time (file->lock), each with
+ * its reply: a second thread of the owner then finds the first one's claim
+ * made, or not made, never half made, and never made and then undone
+ * behind its back. Status and info need no such order.
  */
 static int dmaown_ioctl_execute(const struct dmaown_ioctl_op *op,
-				struct dmaown_file *file, void *arg)
+				struct dmaown_file *file, void *arg,
+				void __user *uarg, u32 size)
 {
 	int ret;
 
-	if (!op->serialise)
-		return op->execute(file, arg);
-	mutex_lock(&file->lock);
+	if (op->serialise)
+		mutex_lock(&file->lock);
 	ret = op->execute(file, arg);
-	mutex_unlock(&file->lock);
+	if (!ret && op->reply &&
+	    copy_to_user(uarg, arg, min(size, op->size))) {
+		if (op->undo)
+			op->undo(file, arg);
+		ret = -EFAULT;
+	}
+	if (op->serialise)
+		mutex_unlock(&file->lock);
 	return ret;
 }
 
@@ -225,12 +265,7 @@ static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
 	if (flags)
 		return -EOPNOTSUPP;
 
-	ret = dmaown_ioctl_execute(op, fp->private_data, &buf);
-	if (ret)
-		return ret;
-	if (copy_to_user(uarg, &buf, min(size, op->size)))
-		return -EFAULT;
-	return 0;
+	return dmaown_ioctl_execute(op, fp->private_data, &buf, uarg, size);
 }
 
 static int dmaown_fops_open(struct inode *inode, struct file *fp)

@@ -6,13 +6,18 @@
  *
  *  dmaown_lock (mutex, group.c) protects the set of claims: the owned list
  *  (writers), every struct dmaown_claim field but the RCU list linkage
- *  reads, every dmaown_file's claim list, and the list of wounded groups
- *  (groups that lost a member). It is taken by the ioctls, by file release
- *  and by the bus notifiers.
+ *  reads, every dmaown_file's claim list, the list of claims dmaown holds
+ *  itself, the list of wounded groups (groups that lost a member) and the
+ *  list of devices on their way out (between BUS_NOTIFY_DEL_DEVICE and the
+ *  IOMMU core's removal at BUS_NOTIFY_REMOVED_DEVICE), and the writers of
+ *  the list of misfits (devices that joined a group while it was owned,
+ *  RCU-read by the guard). It is taken by the ioctls, by file release and
+ *  by the bus notifiers.
  *
- *  dmaown_file.lock (mutex) serialises one file's claims and releases, so
- *  that two threads of one owner never see each other's claim half made.
- *  Only the ioctls take it; notifiers never do.
+ *  dmaown_file.lock (mutex) serialises one file's claims and releases, with
+ *  the copy of their reply back to the caller (and its undo when that copy
+ *  fails), so that two threads of one owner never see each other's claim
+ *  half made. Only the ioctls take it; notifiers never do.
  *
  *  Order:  file->lock -> device_lock(dev) -> dmaown_lock -> group->mutex
  *
@@ -20,15 +25,20 @@
  *  so nothing may take device_lock while holding dmaown_lock. The legacy
  *  claim (kernels without core DMA ownership) therefore publishes its claim,
  *  drops dmaown_lock, walks the group's devices under device_lock, and takes
- *  dmaown_lock again to attach the blocking domain.
+ *  dmaown_lock again to attach the blocking domain; a failed one retries the
+ *  binds it turned away with no dmaown lock held.
  *  iommu_group_for_each_dev() calls back with group->mutex held: the
  *  callbacks only take device references, never a lock.
  *
  *  The owned list is read under RCU by the probe guard: its kprobe
  *  pre-handler runs with preemption disabled and may neither sleep nor take
  *  a mutex. It compares dev->iommu_group with claim->group and reads the
- *  claim's id, pid and comm, which never change after publication. Claims
- *  are freed with kfree_rcu().
+ *  claim's id, pid and comm, which never change after publication, and
+ *  claim->active and claim->file with READ_ONCE (written with WRITE_ONCE
+ *  under dmaown_lock); it sets claim->denied with WRITE_ONCE. Claims are
+ *  freed with kfree_rcu(), and module exit waits for a tasks-RCU grace
+ *  period after unregistering the kprobe, so that no task is left inside
+ *  the guard's code.
  */
 #ifndef _DMAOWN_H
 #define _DMAOWN_H
@@ -70,12 +80,19 @@ struct dmaown_claim_dev {
  * @comm: that task's comm
  * @group_claimed: this file holds a GROUP_CLAIM on the group
  * @devices: struct dmaown_claim_dev, this file's DEVICE_CLAIMs in the group
- * @active: the group is owned in the IOMMU layer (on the blocking domain)
+ * @active: the group is owned in the IOMMU layer (on the blocking domain);
+ *	a claim that is no longer active is a tombstone, kept so that the
+ *	owner learns what happened (its group went away)
  * @stale: group membership changed while a legacy claim was in progress
- * @revoked: the claim was revoked (a member left the group): only a
- *	tombstone remains, so that the owner learns of it
+ * @denied: the guard turned a bind away while the claim was being made
+ * @member_gone: a member finished leaving the group while it was owned
+ * @flags: DMAOWN_GROUP_REVOKED and why (enum dmaown_group_flags); a
+ *	revoked claim keeps its group blocked until its owner releases it
  * @domain: the blocking domain dmaown allocated (legacy ownership only)
  * @rcu: for kfree_rcu()
+ *
+ * @file is NULL once dmaown holds the claim itself (DMAOWN_GROUP_HELD);
+ * @file_node is then on the list of held claims.
  */
 struct dmaown_claim {
 	struct list_head node;
@@ -89,7 +106,9 @@ struct dmaown_claim {
 	struct list_head devices;
 	bool active;
 	bool stale;
-	bool revoked;
+	bool denied;
+	bool member_gone;
+	u32 flags;
 	struct iommu_domain *domain;
 	struct rcu_head rcu;
 };
@@ -128,9 +147,20 @@ int dmaown_group_release(struct dmaown_file *file, unsigned int id);
 int dmaown_device_release(struct dmaown_file *file, const char *bus,
 			  const char *name);
 int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
-		       pid_t *pid, char *comm);
+		       pid_t *pid, char *comm, u32 *flags);
 struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group);
-void dmaown_bus_event(struct device *dev, unsigned long action);
+bool dmaown_device_misfit_rcu(struct device *dev);
+void dmaown_guard_check(void);
+
+/* when a bus notifier runs, relative to the IOMMU core's and drivers' */
+enum dmaown_event_when {
+	DMAOWN_EVENT_EARLY,
+	DMAOWN_EVENT_LATE,
+	DMAOWN_EVENT_FINAL,
+};
+
+void dmaown_bus_event(struct device *dev, unsigned long action,
+		      enum dmaown_event_when when);
 void dmaown_groups_exit(void);
 
 /* status.c: viability and status */
@@ -160,6 +190,7 @@ void dmaown_stats_exit(void);
 /* guard.c */
 int dmaown_guard_init(void);
 void dmaown_guard_exit(void);
+bool dmaown_guard_armed(void);
 
 /* notifier.c */
 int dmaown_notifier_init(void);

@@ -1,19 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Claims: which open file owns which IOMMU group.
+ * Claims: which open file owns which IOMMU group, and what happens to an
+ * owned group as its devices come and go.
  *
  * A claim is created by GROUP_CLAIM or by the first DEVICE_CLAIM of a group
  * from a file, and counts that file's claims in the group (one group claim,
  * any number of device claims). It ends when the last of them is released,
- * when the file is closed, or when it is revoked: a member leaving the group,
- * or a driver that is not DMA-safe getting bound despite the guard. A revoked
- * claim stays on its file as a tombstone until the owner releases it
- * (ENODEV), so that the owner learns of the revocation.
+ * or when the file is closed.
+ *
+ * Fail closed: nothing but the owner's release puts an owned group back on
+ * its default domain. When a member leaves the group, or a driver that is
+ * not DMA-safe gets bound despite the guard, the claim is revoked: the owner
+ * is told (POLLERR, DMAOWN_GROUP_REVOKED and the reason in GROUP_STATUS, and
+ * ENODEV from the release that ends it), and the group stays on its
+ * blocking domain until that release. Two exceptions, both forced by the
+ * kernel:
+ *
+ *  - the last member leaving: the IOMMU core wants a group that empties to
+ *    be back on its default domain (6.12 warns otherwise, 5.10 oopses
+ *    later). Its claim ends while the member is still in the group, from
+ *    the notifier that runs before the IOMMU core's, with the member's bus
+ *    mastering cleared first;
+ *  - a release the kernel cannot take (DMAOWN_COMPAT_SURVIVORS_UNSAFE: a
+ *    group that lost a member, on 5.10 and 6.1): the group is then held by
+ *    dmaown itself, still blocked, until a device joins it again (then it
+ *    goes back) or it empties. A held group pins the module.
  *
  * Locking: see dmaown.h. dmaown_lock is defined here.
  */
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -24,6 +41,8 @@
 static DEFINE_MUTEX(dmaown_lock);
 /* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
 static LIST_HEAD(dmaown_owned);
+/* struct dmaown_claim.file_node of the claims dmaown holds itself; dmaown_lock */
+static LIST_HEAD(dmaown_held);
 
 /*
  * Groups that lost a member to hot-removal, while it stays away: on some
@@ -36,6 +55,58 @@ struct dmaown_wound {
 };
 
 static LIST_HEAD(dmaown_wounds);
+
+/*
+ * Devices on their way out: from BUS_NOTIFY_DEL_DEVICE until every
+ * BUS_NOTIFY_REMOVED_DEVICE notifier has run, the IOMMU drivers' own last
+ * (intel's dmar scope update has the lowest priority). @gone once the IOMMU
+ * core has taken the device out of @group. No claim of @group may be made
+ * meanwhile, nor of a group holding a device of the same name: a device
+ * rescanned at once at the same address must not be claimed while its
+ * predecessor's teardown runs (seen: 5.10's intel-iommu then oopses when
+ * the claim's domain is freed). dmaown_lock.
+ */
+struct dmaown_leaving {
+	struct list_head node;
+	struct device *dev;		/* referenced */
+	struct iommu_group *group;	/* referenced until @gone, then NULL */
+	bool gone;
+	char name[DMAOWN_NAME_LEN];
+};
+
+static LIST_HEAD(dmaown_leavings);
+
+/*
+ * Devices on their way in: from before the IOMMU core's BUS_NOTIFY_ADD_DEVICE
+ * (which puts them in a group and attaches its domains) until after it. A
+ * claim of their group meanwhile would race the core's attach of the
+ * default domain (seen on 5.10: a claim taken right after a rescan, whose
+ * domain then oopses intel-iommu when freed). dmaown_lock.
+ */
+struct dmaown_joining {
+	struct list_head node;
+	struct device *dev;		/* referenced */
+};
+
+static LIST_HEAD(dmaown_joinings);
+
+/*
+ * Devices that joined a group while it was owned, whose default domain
+ * translates: the IOMMU core set up their DMA for the domain the group was
+ * on (the blocking one: direct DMA), so a kernel driver bound to them after
+ * the release would DMA to physical addresses through a translated domain,
+ * and fault. The guard refuses drivers that are not DMA-safe for them until
+ * they are removed and rescanned. RCU (the guard reads it); writers hold
+ * dmaown_lock.
+ */
+struct dmaown_misfit {
+	struct list_head node;
+	struct device *dev;		/* referenced */
+	bool told;			/* the log line was printed */
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(dmaown_misfits);
 
 static dmaown_bus_type *const dmaown_buses[DMAOWN_NR_BUSES] = { &pci_bus_type, &platform_bus_type };
 
@@ -150,6 +221,8 @@ static unsigned int dmaown_group_nr_devices(struct iommu_group *group)
 	return n;
 }
 
+/* --- wounds and leaving members ------------------------------------------ */
+
 static struct dmaown_wound *dmaown_wound_find(struct iommu_group *group)
 {
 	struct dmaown_wound *wound;
@@ -194,14 +267,235 @@ static void dmaown_wound_heal(struct iommu_group *group)
 	}
 }
 
-static void dmaown_claim_free(struct dmaown_claim *claim)
+/* Is a member of @group on its way out? */
+static bool dmaown_group_leaving(struct iommu_group *group)
+{
+	struct dmaown_leaving *l;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry(l, &dmaown_leavings, node)
+		if (l->group == group && !l->gone)
+			return true;
+	return false;
+}
+
+static int dmaown_member_changing_one(struct device *dev, void *data)
+{
+	struct dmaown_joining *j;
+	struct dmaown_leaving *l;
+
+	list_for_each_entry(l, &dmaown_leavings, node)
+		if (l->dev != dev && !strcmp(l->name, dev_name(dev)))
+			return 1;
+	list_for_each_entry(j, &dmaown_joinings, node)
+		if (j->dev == dev)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is a member of @group on its way in or out, or a device of the same name
+ * as one on its way out? Context: dmaown_lock held; takes group->mutex.
+ */
+static bool dmaown_group_changing(struct iommu_group *group)
+{
+	lockdep_assert_held(&dmaown_lock);
+	if (list_empty(&dmaown_leavings) && list_empty(&dmaown_joinings))
+		return false;
+	if (dmaown_group_leaving(group))
+		return true;
+	return iommu_group_for_each_dev(group, NULL, dmaown_member_changing_one);
+}
+
+static void dmaown_joining_add(struct device *dev)
+{
+	struct dmaown_joining *j = kzalloc(sizeof(*j), GFP_KERNEL);
+
+	lockdep_assert_held(&dmaown_lock);
+	if (!j) /* only a claim racing the addition is then not refused */
+		return;
+	j->dev = get_device(dev);
+	list_add(&j->node, &dmaown_joinings);
+}
+
+static void dmaown_joining_done(struct device *dev)
+{
+	struct dmaown_joining *j, *tmp;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry_safe(j, tmp, &dmaown_joinings, node) {
+		if (j->dev != dev)
+			continue;
+		list_del(&j->node);
+		put_device(j->dev);
+		kfree(j);
+	}
+}
+
+static void dmaown_leaving_add(struct iommu_group *group, struct device *dev)
+{
+	struct dmaown_leaving *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+	lockdep_assert_held(&dmaown_lock);
+	if (!l) /* only a claim racing the removal is then not refused */
+		return;
+	l->dev = get_device(dev);
+	l->group = iommu_group_ref_get(group);
+	strscpy(l->name, dev_name(dev), sizeof(l->name));
+	list_add(&l->node, &dmaown_leavings);
+}
+
+static void dmaown_leaving_free(struct dmaown_leaving *l)
+{
+	list_del(&l->node);
+	put_device(l->dev);
+	if (l->group)
+		iommu_group_put(l->group);
+	kfree(l);
+}
+
+/*
+ * Can the kernel move @group's devices back to their default domain now?
+ * Not while a member is wounded away (DMAOWN_COMPAT_SURVIVORS_UNSAFE), nor
+ * while one is on its way out: a domain switch racing the removal oopses
+ * in 5.10's intel-iommu (seen: a release between DEL_DEVICE and
+ * REMOVED_DEVICE of the last member). The removal itself gives such a
+ * group back at the right moment (dmaown_device_removing()).
+ */
+static bool dmaown_group_can_return(struct iommu_group *group)
+{
+	return !dmaown_wound_find(group) && !dmaown_group_leaving(group);
+}
+
+/* @dev is out of its group: the group it left (the caller's reference), or NULL. */
+static struct iommu_group *dmaown_leaving_gone(struct device *dev)
+{
+	struct iommu_group *group = NULL;
+	struct dmaown_leaving *l;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry(l, &dmaown_leavings, node) {
+		if (l->dev != dev || l->gone)
+			continue;
+		/*
+		 * The group's last reference must not outlive this notifier:
+		 * 5.10's intel-iommu BUGs freeing a default domain after its
+		 * own REMOVED_DEVICE notifier ran (seen).
+		 */
+		l->gone = true;
+		if (!group)
+			group = l->group;
+		else
+			iommu_group_put(l->group);
+		l->group = NULL;
+	}
+	return group;
+}
+
+/* Every notifier has seen @dev go. */
+static void dmaown_leaving_done(struct device *dev)
+{
+	struct dmaown_leaving *l, *tmp;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry_safe(l, tmp, &dmaown_leavings, node)
+		if (l->dev == dev)
+			dmaown_leaving_free(l);
+}
+
+/**
+ * dmaown_device_misfit_rcu() - did @dev join its group while it was owned,
+ * with a default domain its DMA setup does not fit?
+ * @dev: a device
+ *
+ * Context: rcu_read_lock() or dmaown_lock held. Safe in the probe guard.
+ */
+bool dmaown_device_misfit_rcu(struct device *dev)
+{
+	struct dmaown_misfit *m;
+
+	list_for_each_entry_rcu(m, &dmaown_misfits, node, lockdep_is_held(&dmaown_lock))
+		if (m->dev == dev)
+			return true;
+	return false;
+}
+
+static void dmaown_misfit_add(struct device *dev)
+{
+	struct dmaown_misfit *m;
+
+	lockdep_assert_held(&dmaown_lock);
+	if (dmaown_device_misfit_rcu(dev))
+		return;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		pr_warn("%s: out of memory: a kernel driver bound after the release may fault\n",
+			dev_name(dev));
+		return;
+	}
+	m->dev = get_device(dev);
+	list_add_rcu(&m->node, &dmaown_misfits);
+}
+
+static void dmaown_misfit_free(struct dmaown_misfit *m)
+{
+	list_del_rcu(&m->node);
+	put_device(m->dev);
+	kfree_rcu(m, rcu);
+}
+
+static void dmaown_misfit_del(struct device *dev)
+{
+	struct dmaown_misfit *m, *tmp;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry_safe(m, tmp, &dmaown_misfits, node)
+		if (m->dev == dev)
+			dmaown_misfit_free(m);
+}
+
+/*
+ * @group is back on its default domain: its members that joined while it
+ * was owned fit it if it is identity (direct DMA is right there); if it
+ * translates, they stay refused until rescanned.
+ */
+static void dmaown_misfit_settle(struct iommu_group *group, int id)
+{
+	struct dmaown_misfit *m, *tmp;
+	struct iommu_domain *domain;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry_safe(m, tmp, &dmaown_misfits, node) {
+		if (READ_ONCE(m->dev->iommu_group) != group)
+			continue;
+		domain = iommu_get_domain_for_dev(m->dev);
+		if (!domain || !(domain->type & __IOMMU_DOMAIN_DMA_API)) {
+			dmaown_misfit_free(m);
+			continue;
+		}
+		if (!m->told)
+			pr_warn("%s: joined group %d while it was owned: its DMA was set up for the blocking domain, not for its translated default domain; kernel drivers are refused until it is removed and rescanned\n",
+				dev_name(m->dev), id);
+		m->told = true;
+	}
+}
+
+/* --- the life of a claim --------------------------------------------------- */
+
+static void dmaown_claim_put_devices(struct dmaown_claim *claim)
 {
 	struct dmaown_claim_dev *cd, *tmp;
 
 	list_for_each_entry_safe(cd, tmp, &claim->devices, node) {
+		list_del(&cd->node);
 		put_device(cd->dev);
 		kfree(cd);
 	}
+}
+
+static void dmaown_claim_free(struct dmaown_claim *claim)
+{
+	dmaown_claim_put_devices(claim);
 	iommu_group_put(claim->group);
 	kfree_rcu(claim, rcu);
 }
@@ -214,19 +508,60 @@ static void dmaown_claim_end(struct dmaown_claim *claim)
 	lockdep_assert_held(&dmaown_lock);
 	dmaown_owner_release(claim);
 	dmaown_stat_add(DMAOWN_STAT_RELEASE_CORE, start);
-	claim->active = false;
+	WRITE_ONCE(claim->active, false);
 	list_del_rcu(&claim->node);
+	dmaown_misfit_settle(claim->group, claim->id);
 }
 
-/* Remove a claim from its file and free it; end it first if active. */
-static void dmaown_claim_drop(struct dmaown_claim *claim)
+/*
+ * The owner let go of a group the kernel cannot take back now: dmaown
+ * holds it, blocked, until it heals or empties. The module stays loaded
+ * meanwhile, so that nothing gives the group back behind the owner's back.
+ */
+static void dmaown_claim_hold(struct dmaown_claim *claim)
+{
+	lockdep_assert_held(&dmaown_lock);
+	dmaown_claim_put_devices(claim);
+	claim->group_claimed = false;
+	WRITE_ONCE(claim->file, NULL);
+	list_add_tail(&claim->file_node, &dmaown_held);
+	__module_get(THIS_MODULE);
+	if (dmaown_wound_find(claim->group))
+		pr_warn("group %d: released by %s[%d] while a member is gone; this kernel cannot move the others back to their default domain: dmaown holds it blocked until a device joins it or it empties\n",
+			claim->id, claim->comm, claim->pid);
+	else
+		pr_info("group %d: released by %s[%d] while a member is leaving: dmaown holds it blocked until the member is gone\n",
+			claim->id, claim->comm, claim->pid);
+}
+
+/* End a claim dmaown holds; @why for the log. */
+static void dmaown_held_end(struct dmaown_claim *claim, const char *why)
 {
 	lockdep_assert_held(&dmaown_lock);
 	if (claim->active)
 		dmaown_claim_end(claim);
-	if (claim->revoked)
+	list_del(&claim->file_node);
+	pr_info("group %d: %s: no longer held by dmaown\n", claim->id, why);
+	dmaown_claim_free(claim);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Remove a claim from its file: give the group back, or hold it where the
+ * kernel cannot take it back now, and free what is left.
+ */
+static void dmaown_claim_drop(struct dmaown_claim *claim)
+{
+	lockdep_assert_held(&dmaown_lock);
+	if (claim->flags & DMAOWN_GROUP_REVOKED)
 		claim->file->nr_revoked--;
 	list_del(&claim->file_node);
+	if (claim->active && !dmaown_group_can_return(claim->group)) {
+		dmaown_claim_hold(claim);
+		return;
+	}
+	if (claim->active)
+		dmaown_claim_end(claim);
 	dmaown_claim_free(claim);
 }
 
@@ -238,25 +573,29 @@ static void dmaown_claim_maybe_drop(struct dmaown_claim *claim)
 }
 
 /*
- * Revoke @claim: the group goes back to its default domain now, the owner
- * finds a tombstone (POLLERR, ENODEV on release). A claim still being made
- * (legacy, published but not active) is only marked stale: its claimer
- * fails.
+ * Revoke @claim, for the reason @why (a DMAOWN_GROUP_* flag): the owner is
+ * told, the group stays where it is. A claim still being made (legacy,
+ * published but not active) is only marked stale: its claimer fails. A
+ * claim dmaown holds has nobody to tell.
  */
-static void dmaown_claim_revoke(struct dmaown_claim *claim, struct device *dev,
-				const char *why)
+static void dmaown_claim_revoke(struct dmaown_claim *claim, const char *who,
+				u32 why, const char *text)
 {
 	lockdep_assert_held(&dmaown_lock);
 	if (!claim->active) {
 		claim->stale = true;
 		return;
 	}
-	dmaown_claim_end(claim);
-	claim->revoked = true;
+	if (!claim->file)
+		return;
+	claim->flags |= why;
+	if (claim->flags & DMAOWN_GROUP_REVOKED)
+		return;
+	claim->flags |= DMAOWN_GROUP_REVOKED;
 	claim->file->nr_revoked++;
 	wake_up_poll(&claim->file->wait, EPOLLERR);
-	pr_warn("%s: %s: claim of group %d by %s[%d] revoked\n",
-		dev_name(dev), why, claim->id, claim->comm, claim->pid);
+	pr_warn("%s: %s: claim of group %d by %s[%d] revoked; the group stays blocked until its owner releases it\n",
+		who, text, claim->id, claim->comm, claim->pid);
 }
 
 static struct dmaown_claim_dev *dmaown_claim_dev_new(struct device *dev,
@@ -284,12 +623,21 @@ static bool dmaown_claim_has_dev(struct dmaown_claim *claim,
 	return false;
 }
 
-/* Add one more claim of this file to its existing claim on the group. */
+/*
+ * Add one more claim of this file to its existing claim on the group: a
+ * device claim (*@cd), or the group claim (*@cd is NULL).
+ */
 static int dmaown_claim_add(struct dmaown_claim *claim,
 			    struct dmaown_claim_dev **cd)
 {
-	if (!*cd)
-		return -EALREADY;
+	if (claim->flags & DMAOWN_GROUP_REVOKED)
+		return -EBUSY;	/* release the revoked claim first */
+	if (!*cd) {
+		if (claim->group_claimed)
+			return -EALREADY;
+		claim->group_claimed = true;
+		return 0;
+	}
 	if (dmaown_claim_has_dev(claim, (*cd)->dev))
 		return -EALREADY;
 	list_add_tail(&(*cd)->node, &claim->devices);
@@ -320,18 +668,25 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 	lockdep_assert_held(&dmaown_lock);
 	if (!DMAOWN_OWNER_GUARD_FIRST) {
 		ret = dmaown_owner_timed_claim(claim);
-		if (!ret)
+		if (!ret) {
+			WRITE_ONCE(claim->active, true);
 			list_add_tail_rcu(&claim->node, &dmaown_owned);
+		}
 		return ret;
 	}
 
+	if (!dmaown_guard_armed()) {
+		pr_warn_ratelimited("group %d: not claimed: the bind guard is disarmed (kprobes disabled), and it is this kernel's only defence against kernel drivers\n",
+				    claim->id);
+		return -EAGAIN;
+	}
 	list_add_tail_rcu(&claim->node, &dmaown_owned);
 	mutex_unlock(&dmaown_lock);
 	ret = dmaown_group_check_viable(claim->group);
 	mutex_lock(&dmaown_lock);
 	if (ret)
-		pr_debug("group %d: not viable\n", claim->id);
-	if (!ret && claim->stale) {
+		pr_debug("group %d: not viable (%d)\n", claim->id, ret);
+	if (!ret && (claim->stale || dmaown_group_changing(claim->group))) {
 		pr_debug("group %d: changed during the claim\n", claim->id);
 		ret = -EBUSY;
 	}
@@ -339,7 +694,56 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 		ret = dmaown_owner_timed_claim(claim);
 	if (ret)
 		list_del_rcu(&claim->node);
+	else
+		WRITE_ONCE(claim->active, true);
 	return ret;
+}
+
+/*
+ * A legacy claim that failed may have made the guard turn binds away
+ * while it was being made: let the driver core try them again.
+ *
+ * Context: no dmaown lock held; takes device_lock of the group's devices.
+ */
+static void dmaown_claim_retry_binds(struct dmaown_claim *claim)
+{
+	struct device **devs;
+	int i, n;
+
+	if (!READ_ONCE(claim->denied))
+		return;
+	/* The guard may still be looking at the claim: let it finish. */
+	synchronize_rcu();
+	n = dmaown_group_devices(claim->group, &devs);
+	if (n < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (!READ_ONCE(devs[i]->driver) && device_attach(devs[i]) < 0)
+			pr_debug("%s: bind retry failed\n", dev_name(devs[i]));
+	dmaown_put_devices(devs, n);
+}
+
+/* Why @group cannot be claimed now although it may look viable, or 0. */
+static int dmaown_group_refusal(struct iommu_group *group, int id)
+{
+	lockdep_assert_held(&dmaown_lock);
+	if (dmaown_owned_lookup_rcu(group))
+		return -EBUSY;
+	if (dmaown_group_changing(group))
+		return -EBUSY;
+	/*
+	 * The caller found the group through a device that has left since:
+	 * the IOMMU core cannot block a group with no device (6.12 follows a
+	 * NULL first device).
+	 */
+	if (!dmaown_group_nr_devices(group))
+		return -ENODEV;
+	if (dmaown_wound_find(group)) {
+		pr_warn_ratelimited("group %d: a member was hot-removed: this kernel cannot safely move the others to a new domain until it is back\n",
+				    id);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /**
@@ -351,10 +755,15 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
  * @name: with @dev, its name
  * @nr_devices: out, the number of devices in the group
  *
+ * A file that already owns the group adds the claim to its own: a group
+ * claim on top of device claims, or one more device.
+ *
  * Context: Takes dmaown_lock, device_lock of the group's devices and the
  * group's mutex; may sleep.
  * Return: 0; -EALREADY when @file already holds this claim; -EBUSY when the
- * group is not viable or owned by someone else; -ENOMEM.
+ * group is not viable, owned by someone else, changing, or this file's claim
+ * of it was revoked; -EAGAIN when the guard is disarmed where it is needed;
+ * -EINTR; -ENODEV when the group lost its last device meanwhile; -ENOMEM.
  */
 int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		       struct device *dev, const char *bus, const char *name,
@@ -383,8 +792,8 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 
 	mutex_lock(&dmaown_lock);
 	old = dmaown_file_claim(file, claim->id);
-	if (old && old->revoked) {
-		/* The owner has moved on from a revoked claim. */
+	if (old && !old->active) {
+		/* A tombstone of a group that went away: the owner moved on. */
 		dmaown_claim_drop(old);
 		old = NULL;
 	}
@@ -392,21 +801,13 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		ret = dmaown_claim_add(old, &cd);
 		goto out_unlock_free;
 	}
-	if (dmaown_owned_lookup_rcu(group)) {
-		ret = -EBUSY;
+	ret = dmaown_group_refusal(group, claim->id);
+	if (ret)
 		goto out_unlock_free;
-	}
-	if (dmaown_wound_find(group)) {
-		pr_warn_ratelimited("group %d: a member was hot-removed: this kernel cannot safely move the others to a new domain until it is back\n",
-				    claim->id);
-		ret = -EBUSY;
-		goto out_unlock_free;
-	}
 	ret = dmaown_claim_take(claim);
 	if (ret)
 		goto out_unlock_free;
 
-	claim->active = true;
 	if (cd)
 		list_add_tail(&cd->node, &claim->devices);
 	else
@@ -420,8 +821,10 @@ out_unlock_free:
 	if (!ret)
 		*nr_devices = dmaown_group_nr_devices(group);
 	mutex_unlock(&dmaown_lock);
-	if (claim)
+	if (claim) {
+		dmaown_claim_retry_binds(claim);
 		dmaown_claim_free(claim);
+	}
 out_free_cd:
 	if (cd) {
 		put_device(cd->dev);
@@ -437,7 +840,7 @@ out_free_cd:
  *
  * Context: Takes dmaown_lock; may sleep.
  * Return: 0; -ENOENT when @file holds no group claim on @id; -ENODEV when
- * the claim was revoked (the tombstone is dropped).
+ * the claim was revoked (it is released all the same).
  */
 int dmaown_group_release(struct dmaown_file *file, unsigned int id)
 {
@@ -448,7 +851,8 @@ int dmaown_group_release(struct dmaown_file *file, unsigned int id)
 		return -ENOENT;
 	mutex_lock(&dmaown_lock);
 	claim = dmaown_file_claim(file, id);
-	if (claim && claim->revoked) {
+	if (claim && (claim->flags & DMAOWN_GROUP_REVOKED)) {
+		/* Every claim of the file in the group goes with it. */
 		dmaown_claim_drop(claim);
 		ret = -ENODEV;
 	} else if (!claim || !claim->group_claimed) {
@@ -469,7 +873,7 @@ int dmaown_group_release(struct dmaown_file *file, unsigned int id)
  *
  * Context: Takes dmaown_lock; may sleep.
  * Return: 0; -ENOENT when @file holds no such device claim; -ENODEV when
- * its claim was revoked.
+ * its claim was revoked (it is released all the same).
  */
 int dmaown_device_release(struct dmaown_file *file, const char *bus,
 			  const char *name)
@@ -486,8 +890,13 @@ int dmaown_device_release(struct dmaown_file *file, const char *bus,
 			list_del(&cd->node);
 			put_device(cd->dev);
 			kfree(cd);
-			ret = claim->revoked ? -ENODEV : 0;
-			dmaown_claim_maybe_drop(claim);
+			if (claim->flags & DMAOWN_GROUP_REVOKED) {
+				dmaown_claim_drop(claim);
+				ret = -ENODEV;
+			} else {
+				dmaown_claim_maybe_drop(claim);
+				ret = 0;
+			}
 			goto out_unlock;
 		}
 	}
@@ -502,28 +911,64 @@ out_unlock:
  * @group: the group
  * @pid: out, the owner's pid when a dmaown file owns it
  * @comm: out, the owner's comm (TASK_COMM_LEN bytes)
+ * @flags: out, DMAOWN_GROUP_* flags dmaown knows of (the claim's own only
+ *	for its owner)
  *
  * Context: Takes dmaown_lock; may sleep.
  * Return: DMAOWN_STATE_OWNED when @file owns it, DMAOWN_STATE_BUSY when
- * another dmaown file does, DMAOWN_STATE_FREE otherwise (the caller asks
- * the backend about other kernel owners).
+ * another dmaown file, or dmaown itself, does; DMAOWN_STATE_FREE otherwise
+ * (the caller asks the backend about other kernel owners).
  */
 int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
-		       pid_t *pid, char *comm)
+		       pid_t *pid, char *comm, u32 *flags)
 {
 	struct dmaown_claim *claim;
 	int state = DMAOWN_STATE_FREE;
 
+	*flags = 0;
 	mutex_lock(&dmaown_lock);
 	claim = dmaown_owned_lookup_rcu(group);
-	if (claim) {
+	if (claim && !claim->file) {
+		state = DMAOWN_STATE_BUSY;
+		*flags |= DMAOWN_GROUP_HELD;
+	} else if (claim) {
 		state = claim->active && claim->file == file ?
 			DMAOWN_STATE_OWNED : DMAOWN_STATE_BUSY;
 		*pid = claim->pid;
 		memcpy(comm, claim->comm, TASK_COMM_LEN);
+		if (state == DMAOWN_STATE_OWNED)
+			*flags |= claim->flags;
 	}
+	if (dmaown_wound_find(group))
+		*flags |= DMAOWN_GROUP_WOUNDED;
+	if (dmaown_group_leaving(group))
+		*flags |= DMAOWN_GROUP_MEMBER_LEAVING;
 	mutex_unlock(&dmaown_lock);
 	return state;
+}
+
+/**
+ * dmaown_guard_check() - revoke what the guard no longer protects
+ *
+ * Where the guard is the only defence against kernel drivers (no core
+ * ownership), a disarmed guard revokes every file's claim: the owners are
+ * told, the groups stay blocked.
+ *
+ * Context: Takes dmaown_lock; may sleep.
+ */
+void dmaown_guard_check(void)
+{
+	struct dmaown_claim *claim;
+
+	if (!DMAOWN_OWNER_GUARD_FIRST || dmaown_guard_armed())
+		return;
+	mutex_lock(&dmaown_lock);
+	list_for_each_entry(claim, &dmaown_owned, node)
+		if (claim->file && !(claim->flags & DMAOWN_GROUP_GUARD_DISARMED))
+			dmaown_claim_revoke(claim, "guard",
+					    DMAOWN_GROUP_GUARD_DISARMED,
+					    "kprobes disarmed");
+	mutex_unlock(&dmaown_lock);
 }
 
 /**
@@ -572,34 +1017,100 @@ static void dmaown_device_added(struct iommu_group *group,
 	dmaown_wound_heal(group);
 	if (!claim || !claim->active)
 		return;
-	if (dmaown_owner_device_added(claim, dev))
-		dmaown_claim_revoke(claim, dev, "cannot block DMA of new member");
-	else
-		pr_info("%s: joined group %d owned by %s[%d]: DMA blocked, kernel drivers denied\n",
-			dev_name(dev), claim->id, claim->comm, claim->pid);
+	if (dmaown_owner_device_added(claim, dev)) {
+		dmaown_claim_revoke(claim, dev_name(dev), 0,
+				    "cannot block DMA of new member");
+		return;
+	}
+	dmaown_misfit_add(dev);
+	if (!claim->file) {
+		/* Healed: the group can go back as its owner wanted. */
+		pr_info("%s: joined group %d\n", dev_name(dev), claim->id);
+		dmaown_held_end(claim, "a device joined it");
+		return;
+	}
+	pr_info("%s: joined group %d owned by %s[%d]: DMA blocked, kernel drivers denied\n",
+		dev_name(dev), claim->id, claim->comm, claim->pid);
 }
 
 /*
- * A device is being removed while still a member of its group: revoke the
- * group's claim now, while the IOMMU layer still knows the device. Giving
- * the group back later, after the member is gone, oopses on 5.10 and warns
- * on 6.12 (see kernel-facts 2.4); mixing hot-add and hot-remove corrupts a
- * list on 6.1.
+ * BUS_NOTIFY_DEL_DEVICE: @dev is leaving @group, and is still a member. The
+ * owner is told; the group stays as it is. No claim of the group may be
+ * made until the IOMMU core has let go of the device.
  */
-static void dmaown_device_removed(struct iommu_group *group,
+static void dmaown_device_leaving(struct iommu_group *group,
 				  struct dmaown_claim *claim,
 				  struct device *dev)
 {
+	dmaown_leaving_add(group, dev);
+	dmaown_misfit_del(dev);
 	if (claim)
-		dmaown_claim_revoke(claim, dev, "member removed");
+		dmaown_claim_revoke(claim, dev_name(dev),
+				    DMAOWN_GROUP_MEMBER_LOST, "member removed");
 	dmaown_wound_add(group);
+}
+
+/*
+ * BUS_NOTIFY_REMOVED_DEVICE, before the IOMMU core takes @dev out of
+ * @group. If @dev is the last member of an owned group, the claim ends
+ * now: the IOMMU core wants an emptying group on its default domain. The
+ * device stops bus mastering first. Where the kernel cannot take the group
+ * back (a wounded group), it empties while owned (see dmaown_removed()).
+ */
+static void dmaown_device_removing(struct iommu_group *group,
+				   struct dmaown_claim *claim,
+				   struct device *dev)
+{
+	/* @dev itself is on the leaving list: only a wound forbids it. */
+	if (!claim || !claim->active || dmaown_group_nr_devices(group) != 1 ||
+	    dmaown_wound_find(group))
+		return;
+	if (dev_is_pci(dev))
+		pci_clear_master(to_pci_dev(dev));
+	if (!claim->file) {
+		dmaown_held_end(claim, "its last device left");
+		return;
+	}
+	dmaown_claim_end(claim);
+	pr_info("%s: last device of group %d left: the claim of %s[%d] is over\n",
+		dev_name(dev), claim->id, claim->comm, claim->pid);
+}
+
+/*
+ * After BUS_NOTIFY_REMOVED_DEVICE: @dev is out of @group. A group its owner
+ * let go of while the device was leaving goes back now, if it can.
+ */
+static void dmaown_device_removed(struct iommu_group *group)
+{
+	struct dmaown_claim *claim = dmaown_owned_lookup_rcu(group);
+
+	if (claim && claim->active)
+		claim->member_gone = true;
+	if (dmaown_group_nr_devices(group)) {
+		if (claim && !claim->file && dmaown_group_can_return(group))
+			dmaown_held_end(claim, "its departing member is gone");
+		return;
+	}
+	dmaown_wound_heal(group);	/* nothing is left to heal */
+	if (!claim || !claim->active)
+		return;
+	/* A wounded group emptied while owned: nothing is left to move. */
+	dmaown_owner_release_empty(claim);
+	WRITE_ONCE(claim->active, false);
+	list_del_rcu(&claim->node);
+	if (!claim->file) {
+		list_del(&claim->file_node);
+		pr_info("group %d: empty: no longer held by dmaown\n", claim->id);
+		dmaown_claim_free(claim);
+		module_put(THIS_MODULE);
+	}
 }
 
 /*
  * A driver was bound. The guard denies drivers that are not DMA-safe, so a
  * binding of one into an owned group means something slipped past it: say
- * so loudly and give the group back, so that the driver works and the
- * owner knows its group is no longer isolated.
+ * so loudly and revoke the claim. The group stays blocked: the owner may
+ * still be using the other devices.
  */
 static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 {
@@ -614,9 +1125,12 @@ static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 		claim->stale = true;
 		return;
 	}
-	pr_err("%s: driver %s bound into owned group %d despite the guard\n",
-	       dev_name(dev), dev->driver->name, claim->id);
-	dmaown_claim_revoke(claim, dev, "kernel driver bound");
+	pr_err("%s: driver %s bound into owned group %d despite the guard%s: its DMA is blocked\n",
+	       dev_name(dev), dev->driver->name, claim->id,
+	       dmaown_guard_armed() ? "" : " (the guard is disarmed)");
+	dmaown_claim_revoke(claim, dev_name(dev), DMAOWN_GROUP_DRIVER_SLIPPED |
+			    (dmaown_guard_armed() ? 0 : DMAOWN_GROUP_GUARD_DISARMED),
+			    "kernel driver bound");
 }
 
 /* Is @dev's group published as owned? Context: any; a snapshot. */
@@ -637,17 +1151,28 @@ static bool dmaown_dev_owned(struct device *dev)
  * dmaown_bus_event() - a bus notifier event for @dev
  * @dev: the device
  * @action: BUS_NOTIFY_*
+ * @when: DMAOWN_EVENT_EARLY (before the IOMMU core's notifier),
+ *	DMAOWN_EVENT_LATE (after it) or DMAOWN_EVENT_FINAL (after every
+ *	IOMMU driver's)
  *
  * Context: process context, may sleep; takes dmaown_lock.
  */
-void dmaown_bus_event(struct device *dev, unsigned long action)
+void dmaown_bus_event(struct device *dev, unsigned long action,
+		      enum dmaown_event_when when)
 {
-	struct iommu_group *group;
+	struct iommu_group *group = NULL;
 	struct dmaown_claim *claim;
 
-	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE &&
-	    action != BUS_NOTIFY_BOUND_DRIVER)
+	if (when == DMAOWN_EVENT_EARLY) {
+		if (action != BUS_NOTIFY_REMOVED_DEVICE && action != BUS_NOTIFY_ADD_DEVICE)
+			return;
+	} else if (when == DMAOWN_EVENT_FINAL) {
+		if (action != BUS_NOTIFY_REMOVED_DEVICE)
+			return;
+	} else if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE &&
+		   action != BUS_NOTIFY_REMOVED_DEVICE && action != BUS_NOTIFY_BOUND_DRIVER) {
 		return;
+	}
 	/*
 	 * Every bind of the machine comes here: only one into an owned group
 	 * needs the lock. A claim published after this look cannot miss the
@@ -656,35 +1181,70 @@ void dmaown_bus_event(struct device *dev, unsigned long action)
 	 */
 	if (action == BUS_NOTIFY_BOUND_DRIVER && !dmaown_dev_owned(dev))
 		return;
-	group = iommu_group_get(dev);
-	if (!group)
-		return;
 
 	mutex_lock(&dmaown_lock);
+	if (when == DMAOWN_EVENT_FINAL) {
+		dmaown_leaving_done(dev);
+		goto out_unlock;
+	}
+	if (action == BUS_NOTIFY_ADD_DEVICE) {
+		if (when == DMAOWN_EVENT_EARLY) {
+			dmaown_joining_add(dev);
+			goto out_unlock;
+		}
+		dmaown_joining_done(dev);
+	}
+	if (action == BUS_NOTIFY_REMOVED_DEVICE && when == DMAOWN_EVENT_LATE) {
+		/* The device is out of its group: find the group it left. */
+		group = dmaown_leaving_gone(dev);
+		if (group)
+			dmaown_device_removed(group);
+		goto out_unlock;
+	}
+	group = iommu_group_get(dev);
+	if (!group)
+		goto out_unlock;
 	claim = dmaown_owned_lookup_rcu(group);
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
 		dmaown_device_added(group, claim, dev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
-		dmaown_device_removed(group, claim, dev);
+		dmaown_device_leaving(group, claim, dev);
+		break;
+	case BUS_NOTIFY_REMOVED_DEVICE:
+		dmaown_device_removing(group, claim, dev);
 		break;
 	case BUS_NOTIFY_BOUND_DRIVER:
 		dmaown_driver_bound(claim, dev);
 		break;
 	}
+out_unlock:
 	mutex_unlock(&dmaown_lock);
-	iommu_group_put(group);
+	if (group)
+		iommu_group_put(group);
 }
 
 void dmaown_groups_exit(void)
 {
+	struct dmaown_joining *j, *jtmp;
+	struct dmaown_misfit *m, *mtmp;
+	struct dmaown_leaving *l, *ltmp;
 	struct dmaown_wound *wound, *tmp;
 
-	/* Files pin the module: none is open, so nothing is owned. */
+	/* Files and held claims pin the module: nothing is owned. */
 	WARN_ON(!list_empty(&dmaown_owned));
 	list_for_each_entry_safe(wound, tmp, &dmaown_wounds, node) {
 		iommu_group_put(wound->group);
 		kfree(wound);
+	}
+	list_for_each_entry_safe(l, ltmp, &dmaown_leavings, node)
+		dmaown_leaving_free(l);
+	list_for_each_entry_safe(m, mtmp, &dmaown_misfits, node)
+		dmaown_misfit_free(m);
+	list_for_each_entry_safe(j, jtmp, &dmaown_joinings, node) {
+		list_del(&j->node);
+		put_device(j->dev);
+		kfree(j);
 	}
 }

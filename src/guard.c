@@ -20,6 +20,7 @@
  */
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 
 #include "dmaown.h"
 #include "owner.h"
@@ -46,9 +47,25 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 	claim = dmaown_owned_lookup_rcu(group);
 	if (claim && !dmaown_driver_dma_safe(dev, drv)) {
 		/* Never dev_*(): it would name a driver that is not ours. */
-		pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=%s[%d]\n",
-				    dev_name(dev), drv->name, claim->id,
-				    claim->comm, claim->pid);
+		if (!READ_ONCE(claim->active)) {
+			/* A legacy claim in the making: retried if it fails. */
+			WRITE_ONCE(claim->denied, true);
+			pr_info_ratelimited("%s: bind of %s turned away while group %d is being claimed by %s[%d]; retried if the claim fails\n",
+					    dev_name(dev), drv->name, claim->id,
+					    claim->comm, claim->pid);
+		} else if (!READ_ONCE(claim->file)) {
+			pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=dmaown (held)\n",
+					    dev_name(dev), drv->name, claim->id);
+		} else {
+			pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=%s[%d]\n",
+					    dev_name(dev), drv->name, claim->id,
+					    claim->comm, claim->pid);
+		}
+		deny = true;
+	} else if (!claim && dmaown_device_misfit_rcu(dev) &&
+		   !dmaown_driver_dma_safe(dev, drv)) {
+		pr_warn_ratelimited("%s: denied bind: driver=%s: the device joined its group while it was owned; remove and rescan it first\n",
+				    dev_name(dev), drv->name);
 		deny = true;
 	}
 	rcu_read_unlock();
@@ -91,4 +108,24 @@ int dmaown_guard_init(void)
 void dmaown_guard_exit(void)
 {
 	unregister_kprobe(&dmaown_guard_kprobe);
+	/*
+	 * unregister_kprobe() waits for the handlers, not for a task that
+	 * was sent into dmaown_guard_deny() and was preempted there: wait
+	 * until every task has passed a voluntary switch, before the module
+	 * text can go.
+	 */
+	synchronize_rcu_tasks();
+}
+
+/**
+ * dmaown_guard_armed() - is the guard live?
+ *
+ * kprobes can be disarmed all at once (debugfs kprobes/enabled = 0), which
+ * leaves no mark on the probe itself: look at the probed code.
+ *
+ * Context: any.
+ */
+bool dmaown_guard_armed(void)
+{
+	return dmaown_compat_kprobe_armed(&dmaown_guard_kprobe);
 }

@@ -18,13 +18,23 @@ int dmaown_owner_claim(struct dmaown_claim *claim)
 
 	/*
 	 * The core says EPERM both when a kernel driver is bound and when
-	 * another owner holds the group: to our callers both are EBUSY.
+	 * another owner holds the group: to our callers both are EBUSY. It
+	 * says EINVAL (6.6+) for a device that firmware requires 1:1 mapped
+	 * (an RMRR), and 6.1's intel-iommu EPERM: DMAOWN_GROUP_RESV_DIRECT.
 	 */
-	return ret == -EPERM ? -EBUSY : ret;
+	if (ret == -EPERM || ret == -EINVAL)
+		return -EBUSY;
+	return ret;
 }
 
 void dmaown_owner_release(struct dmaown_claim *claim)
 {
+	iommu_group_release_dma_owner(claim->group);
+}
+
+void dmaown_owner_release_empty(struct dmaown_claim *claim)
+{
+	/* No device to move: the core only drops its owner record. */
 	iommu_group_release_dma_owner(claim->group);
 }
 

@@ -50,6 +50,14 @@ int dmaown_owner_claim(struct dmaown_claim *claim);
 void dmaown_owner_release(struct dmaown_claim *claim);
 
 /**
+ * dmaown_owner_release_empty() - end the ownership of a group left empty
+ * @claim: an active claim whose group has no device any more
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_owner_release_empty(struct dmaown_claim *claim);
+
+/**
  * dmaown_owner_device_added() - a device joined the owned @claim->group
  * @claim: an active claim
  * @dev: the new member

@@ -70,10 +70,14 @@ void dmaown_put_devices(struct device **devs, int n)
 
 /*
  * Look at one device: its names, its driver, whether that driver is
- * DMA-safe. Context: takes device_lock(dev).
+ * DMA-safe. A driver stuck in its probe or remove (vfio-pci waiting for its
+ * user) holds device_lock: wait for it, but not past a signal.
+ *
+ * Context: takes device_lock(dev); may sleep.
+ * Return: 0 or -EINTR.
  */
-static void dmaown_device_look(struct device *dev,
-			       struct dmaown_device_info *info)
+static int dmaown_device_look(struct device *dev,
+			      struct dmaown_device_info *info)
 {
 	struct device_driver *drv;
 
@@ -82,7 +86,8 @@ static void dmaown_device_look(struct device *dev,
 	if (dev->bus)
 		strscpy(info->bus, dev->bus->name, sizeof(info->bus));
 
-	device_lock(dev);
+	if (device_lock_interruptible(dev))
+		return -EINTR;
 	drv = dev->driver;
 	if (drv)
 		strscpy(info->driver, drv->name, sizeof(info->driver));
@@ -91,6 +96,11 @@ static void dmaown_device_look(struct device *dev,
 	else
 		info->flags = DMAOWN_DEVICE_BLOCKS_CLAIM;
 	device_unlock(dev);
+	rcu_read_lock();
+	if (dmaown_device_misfit_rcu(dev))
+		info->flags |= DMAOWN_DEVICE_NEEDS_RESCAN;
+	rcu_read_unlock();
+	return 0;
 }
 
 /**
@@ -103,7 +113,7 @@ static void dmaown_device_look(struct device *dev,
  *
  * Context: may sleep; takes device_lock of each member. Caller holds no
  * dmaown lock.
- * Return: 0, -EBUSY when not viable, -ENOMEM.
+ * Return: 0, -EBUSY when not viable, -EINTR, -ENOMEM.
  */
 int dmaown_group_check_viable(struct iommu_group *group)
 {
@@ -115,8 +125,8 @@ int dmaown_group_check_viable(struct iommu_group *group)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && !ret; i++) {
-		dmaown_device_look(devs[i], &info);
-		if (info.flags & DMAOWN_DEVICE_BLOCKS_CLAIM)
+		ret = dmaown_device_look(devs[i], &info);
+		if (!ret && (info.flags & DMAOWN_DEVICE_BLOCKS_CLAIM))
 			ret = -EBUSY;
 	}
 	dmaown_put_devices(devs, n);
@@ -147,7 +157,8 @@ static u32 dmaown_domain_kind(struct iommu_domain *domain, bool ours)
  * Changes nothing.
  *
  * Context: may sleep; takes device_lock of each member, then dmaown_lock.
- * Return: 0, -ENOENT for an unknown group, -EFAULT, -ENOMEM.
+ * Return: 0, -ENOENT for an unknown group, -EOPNOTSUPP for a non-zero
+ * __reserved, -EINTR, -EFAULT, -ENOMEM.
  */
 int dmaown_group_status(struct dmaown_file *file,
 			struct dmaown_group_status *st)
@@ -159,8 +170,11 @@ int dmaown_group_status(struct dmaown_file *file,
 	bool viable = true;
 	pid_t pid = 0;
 	int i, n, ret = 0;
-	u32 state;
+	u32 state, flags;
 
+	if (st->__reserved)
+		return -EOPNOTSUPP;
+	dmaown_guard_check();
 	group = dmaown_group_find(st->group_id);
 	if (!group)
 		return -ENOENT;
@@ -177,20 +191,26 @@ int dmaown_group_status(struct dmaown_file *file,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		dmaown_device_look(devs[i], &infos[i]);
+		ret = dmaown_device_look(devs[i], &infos[i]);
+		if (ret)
+			goto out_free_infos;
 		if (infos[i].flags & DMAOWN_DEVICE_BLOCKS_CLAIM)
 			viable = false;
 	}
 
-	state = dmaown_group_owner(file, group, &pid, comm);
+	state = dmaown_group_owner(file, group, &pid, comm, &flags);
+	if (n && dmaown_compat_group_resv_direct(group))
+		flags |= DMAOWN_GROUP_RESV_DIRECT;
 	if (state == DMAOWN_STATE_FREE && n &&
 	    dmaown_owner_claimed_elsewhere(group, devs[0], viable))
 		state = DMAOWN_STATE_BUSY;
 
 	st->out_state = state;
 	st->out_domain = n ? dmaown_domain_kind(iommu_get_domain_for_dev(devs[0]),
-					       state == DMAOWN_STATE_OWNED || pid) :
+					       state == DMAOWN_STATE_OWNED || pid ||
+					       (flags & DMAOWN_GROUP_HELD)) :
 			     DMAOWN_DOMAIN_OTHER;
+	st->out_group_flags = flags;
 	st->out_viable = viable;
 	st->out_nr_devices = n;
 	st->out_msi_isolated = n && dmaown_compat_msi_isolated(group, devs, n);
@@ -203,6 +223,7 @@ int dmaown_group_status(struct dmaown_file *file,
 			 min_t(u32, st->devices_len, n) * sizeof(*infos)))
 		ret = -EFAULT;
 
+out_free_infos:
 	kvfree(infos);
 out_put_devs:
 	dmaown_put_devices(devs, n < 0 ? 0 : n);

@@ -12,6 +12,10 @@
 
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/kprobes.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 
@@ -25,6 +29,59 @@
  * It is static: the kprobe resolves it by name at load time.
  */
 #define DMAOWN_GUARD_SYMBOL "really_probe"
+
+/**
+ * dmaown_compat_kprobe_armed() - does @kp really fire?
+ * @kp: a registered kprobe
+ *
+ * kprobes' global switch (debugfs kprobes/enabled) disarms every probe and
+ * flags none of them. An armed probe on x86 has rewritten the first byte
+ * of its address: an int3 (0xcc), or, for a probe on an ftrace site (the
+ * case of the guard's target on every supported kernel), a call (0xe8) in
+ * place of the 5-byte nop. Another ftrace user of the same function keeps
+ * the call in place: then a disarmed probe reads as armed.
+ *
+ * Context: any.
+ */
+static inline bool dmaown_compat_kprobe_armed(struct kprobe *kp)
+{
+	u8 insn;
+
+	if (kprobe_disabled(kp) || !kp->addr)
+		return false;
+	if (copy_from_kernel_nofault(&insn, kp->addr, 1))
+		return false;
+	return insn == 0xcc || insn == 0xe8;
+}
+
+/**
+ * dmaown_compat_group_resv_direct() - must a device of @group keep a 1:1
+ * map (a firmware direct-mapped region, an RMRR)?
+ * @group: the group
+ *
+ * The IOMMU layer refuses to put such a device on a blocking domain: 6.6+
+ * outright, 5.10 and 6.1's intel-iommu with -EPERM. iommu_get_group_resv_regions()
+ * is exported on every supported kernel, and its list entries are freed
+ * with kfree() on all of them.
+ *
+ * Context: may sleep; takes group->mutex.
+ */
+static inline bool dmaown_compat_group_resv_direct(struct iommu_group *group)
+{
+	struct iommu_resv_region *r, *tmp;
+	LIST_HEAD(regions);
+	bool direct = false;
+
+	if (iommu_get_group_resv_regions(group, &regions))
+		return false;
+	list_for_each_entry_safe(r, tmp, &regions, list) {
+		if (r->type == IOMMU_RESV_DIRECT)
+			direct = true;
+		list_del(&r->list);
+		kfree(r);
+	}
+	return direct;
+}
 
 /* struct bus_type, const where the driver core takes it const (6.4+). */
 #define dmaown_bus_type typeof(pci_bus_type)

@@ -37,9 +37,19 @@ static int dmaown_first_dev(struct device *dev, void *data)
 	return 1;
 }
 
+/* Put one member back on the group's default domain @data. */
+static int dmaown_reattach_one(struct device *dev, void *data)
+{
+	struct iommu_domain *def = data;
+
+	if (def->ops->attach_dev(def, dev))
+		pr_warn("%s: cannot put it back on its default domain\n", dev_name(dev));
+	return 0;
+}
+
 int dmaown_owner_claim(struct dmaown_claim *claim)
 {
-	struct iommu_domain *domain;
+	struct iommu_domain *domain, *def;
 	struct device *dev = NULL;
 	int ret;
 
@@ -53,6 +63,16 @@ int dmaown_owner_claim(struct dmaown_claim *claim)
 	ret = iommu_attach_group(domain, claim->group);
 	if (ret) {
 		/*
+		 * 5.10 does not undo the members it attached before the one
+		 * that failed, and group->domain still names the default
+		 * domain: put every member back on it before ours is freed.
+		 * The group's mutex is held around the callback, as the core
+		 * holds it around its own attach.
+		 */
+		def = iommu_get_domain_for_dev(dev);
+		if (def && def != domain && def->ops->attach_dev)
+			iommu_group_for_each_dev(claim->group, def, dmaown_reattach_one);
+		/*
 		 * -EBUSY: the group is on another domain (VFIO type1), or
 		 * 5.10's intel-iommu kept stale context bookkeeping after a
 		 * member was hot-removed: it then refuses every new domain
@@ -62,7 +82,8 @@ int dmaown_owner_claim(struct dmaown_claim *claim)
 			pr_warn_ratelimited("group %d: the IOMMU driver refuses a new domain although the group is on its default one (a member was hot-removed? a 5.10 intel-iommu limitation)\n",
 					    claim->id);
 		iommu_domain_free(domain);
-		return ret;
+		/* EPERM: a firmware direct map (RMRR) the driver keeps */
+		return ret == -EPERM ? -EBUSY : ret;
 	}
 	claim->domain = domain;
 	return 0;
@@ -72,7 +93,33 @@ void dmaown_owner_release(struct dmaown_claim *claim)
 {
 	/* Re-attaches the default domain to every member. */
 	iommu_detach_group(claim->domain, claim->group);
-	iommu_domain_free(claim->domain);
+	/*
+	 * A member that left the group while it was on this domain leaves
+	 * stale bookkeeping in 5.10's intel-iommu: freeing the domain then
+	 * oopses in domain_exit() (seen: a release after a hot-removal). The
+	 * domain is empty and detached; it is lost, once per such claim.
+	 */
+	if (claim->member_gone)
+		pr_warn("group %d: a member left while it was owned: its blocking domain is not freed (a 5.10 intel-iommu limitation)\n",
+			claim->id);
+	else
+		iommu_domain_free(claim->domain);
+	claim->domain = NULL;
+}
+
+void dmaown_owner_release_empty(struct dmaown_claim *claim)
+{
+	/*
+	 * The group is back on its default domain at once (no device to
+	 * move). The domain is not freed: a group emptied while wounded
+	 * leaves alias bookkeeping in 5.10's intel-iommu that freeing the
+	 * domain trips over (seen: an oops in domain_exit after the last
+	 * member of an owned group went). It is one empty page table, lost
+	 * once per such group; say so.
+	 */
+	iommu_detach_group(claim->domain, claim->group);
+	pr_warn("group %d: emptied while wounded: its blocking domain is not freed (a 5.10 intel-iommu limitation)\n",
+		claim->id);
 	claim->domain = NULL;
 }
 
