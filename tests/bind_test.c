@@ -3,13 +3,14 @@
  * bind_test - the probe guard (issue 4): kernel drivers cannot bind into an
  * owned group (bind, drivers_probe, modprobe), DMA-safe drivers can
  * (driver_override to vfio-pci or pci-stub), one log line per denial; the
- * claim/probe race; no kprobe or notifier left after unload. Hot-add and
- * hot-remove are in unplug_test.
+ * claim/probe race; no kprobe or notifier left after unload; the guard
+ * disarmed (kprobes/enabled = 0) is reported, refused where it is the only
+ * defence, and revokes, fail-closed, the claims it leaves unprotected.
+ * Hot-add and hot-remove are in unplug_test.
  *
  * Every test leaves the topology as booted: drivers bound, no claim, no
  * driver_override, every device present.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -26,26 +27,6 @@ static void my_comm(char *buf, size_t len)
 {
 	if (sysfs_read("/proc/self/comm", buf, len) < 0)
 		buf[0] = 0;
-}
-
-/* a net interface of @bdf, "" if none */
-static void net_if(const char *bdf, char *name, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dir;
-
-	name[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.') {
-			scopy(name, len, d->d_name);
-			break;
-		}
-	closedir(dir);
 }
 
 /* --- the e1000e group owned -------------------------------------------------- */
@@ -201,11 +182,7 @@ TEST_F(nic, driver_binds_and_works_after_release)
 	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
 	EXPECT_EQ(0, st.out_viable);
 	/* the driver works: its interface comes up with a carrier */
-	end = now_ms() + 5000;
-	for (net_if(NIC_LONE, ifname, sizeof(ifname)); !ifname[0] && now_ms() < end;
-	     net_if(NIC_LONE, ifname, sizeof(ifname)))
-		msleep(100);
-	ASSERT_NE(0, ifname[0]);
+	ASSERT_OK(pci_net_if(NIC_LONE, ifname, sizeof(ifname), 5000));
 	EXPECT_EQ(0, run("ifconfig %s up", ifname));
 	end = now_ms() + 10000;
 	for (;;) {
@@ -426,6 +403,103 @@ TEST_F_TIMEOUT(unload, removes_every_kprobe_and_notifier, 90)
 
 	ASSERT_OK(module_load(DMAOWN_MODULE, DMAOWN_PARAMS));
 	EXPECT_LE(1, kprobes_on("really_probe"));
+}
+
+/* --- the guard disarmed --------------------------------------------------------- */
+
+#define KPROBES_ENABLED "/sys/kernel/debug/kprobes/enabled"
+
+FIXTURE(disarmed) {
+	int gid, fd;
+	bool legacy;
+	struct kmsg k;
+};
+
+FIXTURE_SETUP(disarmed)
+{
+	struct dmaown_info info;
+
+	self->fd = -1;
+	self->k.fd = -1;
+	if (!path_exists(KPROBES_ENABLED))
+		SKIP("no " KPROBES_ENABLED " (debugfs not mounted?)");
+	self->gid = pci_group(EDU_LONE);
+	ASSERT_LE(0, self->gid);
+	self->fd = dmaown_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_OK(dmaown_info(self->fd, &info));
+	ASSERT_TRUE(info.out_flags & DMAOWN_INFO_PROBE_GUARD);
+	self->legacy = info.out_flags & DMAOWN_INFO_LEGACY_OWNERSHIP;
+	ASSERT_OK(kmsg_begin(&self->k));
+}
+
+FIXTURE_TEARDOWN(disarmed)
+{
+	struct dmaown_info info;
+
+	EXPECT_OK(sysfs_write(KPROBES_ENABLED, "1"));
+	if (self->fd >= 0) {
+		EXPECT_OK(dmaown_info(self->fd, &info));
+		EXPECT_TRUE(info.out_flags & DMAOWN_INFO_PROBE_GUARD);
+		close(self->fd);
+	}
+	kmsg_end(&self->k);
+}
+
+TEST_F(disarmed, reported_and_refused_where_needed)
+{
+	struct dmaown_info info;
+
+	ASSERT_OK(sysfs_write(KPROBES_ENABLED, "0"));
+	ASSERT_OK(dmaown_info(self->fd, &info));
+	EXPECT_FALSE(info.out_flags & DMAOWN_INFO_PROBE_GUARD);
+	if (self->legacy) {
+		/* the guard is this kernel's only defence: no claim without it */
+		EXPECT_ERRNO(EAGAIN, dmaown_group_claim(self->fd, self->gid));
+		EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
+		EXPECT_LE(1, kmsg_wait(&self->k, "dmaown", "guard is disarmed", 1, 1000));
+	} else {
+		/* the core refuses kernel drivers by itself */
+		EXPECT_OK(dmaown_group_claim(self->fd, self->gid));
+		EXPECT_OK(dmaown_group_release(self->fd, self->gid));
+	}
+	ASSERT_OK(sysfs_write(KPROBES_ENABLED, "1"));
+	ASSERT_OK(dmaown_info(self->fd, &info));
+	EXPECT_TRUE(info.out_flags & DMAOWN_INFO_PROBE_GUARD);
+	EXPECT_OK(dmaown_group_claim(self->fd, self->gid));
+	EXPECT_OK(dmaown_group_release(self->fd, self->gid));
+}
+
+TEST_F(disarmed, under_a_claim_revokes_and_stays_blocked)
+{
+	struct dmaown_group_status st;
+	bool dma = !witness_unusable(EDU_LONE);
+
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	ASSERT_OK(sysfs_write(KPROBES_ENABLED, "0"));
+	ASSERT_OK(dmaown_status(self->fd, self->gid, &st, NULL, 0));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, st.out_state);
+	EXPECT_EQ(DMAOWN_DOMAIN_BLOCKING, st.out_domain);
+	if (self->legacy) {
+		EXPECT_EQ(DMAOWN_GROUP_REVOKED | DMAOWN_GROUP_GUARD_DISARMED, st.out_group_flags);
+		EXPECT_TRUE(poll_revents(self->fd, 1000) & POLLERR);
+	} else {
+		EXPECT_EQ(0, st.out_group_flags);
+		EXPECT_FALSE(poll_revents(self->fd, 0) & POLLERR);
+	}
+	if (dma)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	ASSERT_OK(sysfs_write(KPROBES_ENABLED, "1"));
+	/* still blocked after re-arming, until the owner lets go */
+	if (dma)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	if (self->legacy)
+		EXPECT_ERRNO(ENODEV, dmaown_group_release(self->fd, self->gid));
+	else
+		EXPECT_OK(dmaown_group_release(self->fd, self->gid));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->fd, self->gid));
+	if (dma)
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
 }
 
 TEST_HARNESS_MAIN

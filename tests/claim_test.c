@@ -573,8 +573,11 @@ TEST_F(alias, two_device_claims_released_one_by_one)
 	EXPECT_EQ(self->gid, gid);
 	EXPECT_ERRNO(EALREADY, dmaown_device_claim(self->a, EDU_ALIAS_A, "pci", NULL));
 	EXPECT_ERRNO(EALREADY, dmaown_device_claim(self->a, EDU_ALIAS_B, "pci", NULL));
-	EXPECT_ERRNO(EALREADY, dmaown_group_claim(self->a, self->gid));
 	/* only device claims: there is no group claim to release */
+	EXPECT_ERRNO(ENOENT, dmaown_group_release(self->a, self->gid));
+	/* a group claim on top of them is one more claim, released alone */
+	EXPECT_OK(dmaown_group_claim(self->a, self->gid));
+	EXPECT_OK(dmaown_group_release(self->a, self->gid));
 	EXPECT_ERRNO(ENOENT, dmaown_group_release(self->a, self->gid));
 	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->a, self->gid));
 
@@ -601,6 +604,22 @@ TEST_F(alias, group_and_device_claims_count_together)
 	EXPECT_ERRNO(ENOENT, dmaown_group_release(self->a, self->gid));
 	EXPECT_OK(dmaown_device_release(self->a, EDU_ALIAS_A, "pci"));
 	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->a, self->gid));
+}
+
+/*
+ * GROUP_CLAIM from a file that holds device claims in the group records a
+ * group claim on top of them; the group stays owned until both are gone.
+ */
+TEST_F(alias, group_claim_after_device_claim_adds_a_claim)
+{
+	ASSERT_OK(dmaown_device_claim(self->a, EDU_ALIAS_A, "pci", NULL));
+	EXPECT_OK(dmaown_group_claim(self->a, self->gid));
+	EXPECT_ERRNO(EALREADY, dmaown_group_claim(self->a, self->gid));
+	EXPECT_OK(dmaown_device_release(self->a, EDU_ALIAS_A, "pci"));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(self->a, self->gid));
+	EXPECT_EQ(DMAOWN_STATE_BUSY, dmaown_state(self->b, self->gid));
+	EXPECT_OK(dmaown_group_release(self->a, self->gid));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->b, self->gid));
 }
 
 TEST_F(alias, nic_bind_refused_while_owned)
@@ -805,6 +824,62 @@ TEST_F(vfio, vfio_refused_while_dmaown_owns)
 		TH_LOG("VFIO after release: %s: %s", step, th_errname(err));
 	EXPECT_EQ(0, err);
 	vfio_close(&self->v);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * vfio-pci's remove waits for its user, with device_lock held: a status of
+ * the group waits for that lock too, but a signal ends the wait (EINTR),
+ * and the task never sits unkillable in D state.
+ */
+TEST_F_TIMEOUT(vfio, status_interrupted_while_a_driver_is_stuck, 60)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct dmaown_group_status st;
+	const char *step;
+	pid_t unbinder, poker;
+	uint64_t t0;
+	int err, ret;
+
+	err = vfio_take(&self->v, self->gid, EDU_LONE, &step);
+	ASSERT_EQ(0, err);
+	/* the unbind blocks in vfio-pci's remove until the device fd closes */
+	unbinder = fork();
+	ASSERT_LE(0, unbinder);
+	if (!unbinder) {
+		vfio_close(&self->v);
+		_exit(pci_unbind(EDU_LONE) ? 1 : 0);
+	}
+	msleep(1000);
+	/* still in remove (the driver core drops the driver link before it) */
+	ASSERT_EQ(0, waitpid(unbinder, &ret, WNOHANG));
+	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL)); /* no SA_RESTART */
+	poker = fork();
+	ASSERT_LE(0, poker);
+	if (!poker) {
+		msleep(1000);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	t0 = now_ms();
+	ret = dmaown_status(self->fd, self->gid, &st, NULL, 0);
+	err = errno;
+	waitpid(poker, NULL, 0);
+	th_diag("status with vfio-pci stuck in remove: %s after %llu ms",
+		ret ? th_errname(err) : "answered", (unsigned long long)(now_ms() - t0));
+	EXPECT_NE(0, ret);
+	EXPECT_EQ(EINTR, err);
+	/* the user lets go: the unbind finishes, and status answers again */
+	vfio_close(&self->v);
+	EXPECT_EQ(unbinder, waitpid(unbinder, &ret, 0));
+	EXPECT_TRUE(WIFEXITED(ret) && WEXITSTATUS(ret) == 0);
+	EXPECT_OK(dmaown_status(self->fd, self->gid, &st, NULL, 0));
+	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
+	EXPECT_TRUE(pci_has_driver(EDU_LONE, ""));
 }
 
 TEST_F(vfio, dmaown_refused_while_vfio_owns)

@@ -41,17 +41,6 @@ _Static_assert(offsetof(struct dmaown_device, __reserved) == 108, "dmaown_device
 	(DMAOWN_INFO_CORE_OWNERSHIP | DMAOWN_INFO_LEGACY_OWNERSHIP | DMAOWN_INFO_PROBE_GUARD | \
 	 DMAOWN_INFO_DRIVER_MANAGED_DMA)
 
-/* kernel release as major * 1000 + minor */
-static int kernel_version(void)
-{
-	struct utsname u;
-	int maj = 0, min = 0;
-
-	uname(&u);
-	sscanf(u.release, "%d.%d", &maj, &min);
-	return maj * 1000 + min;
-}
-
 TEST(node_is_root_0600_char_device)
 {
 	char dev[32];
@@ -87,6 +76,7 @@ TEST(get_info)
 	core = info.out_flags & DMAOWN_INFO_CORE_OWNERSHIP;
 	/* exactly one ownership mechanism */
 	EXPECT_NE(core, !!(info.out_flags & DMAOWN_INFO_LEGACY_OWNERSHIP));
+	/* armed unless someone disarmed kprobes (bind_test checks that) */
 	EXPECT_TRUE(info.out_flags & DMAOWN_INFO_PROBE_GUARD);
 	/* the kernel's API arrived in 5.19: 5.10 is legacy, 6.1 and 6.12 core */
 	EXPECT_EQ(kver >= 5019, core);
@@ -132,23 +122,25 @@ struct ioctl_case {
 	bool device;	     /* device claim rather than group claim */
 	int ok_state;	     /* edu group state after a successful call */
 	int fail_state;	     /* and after a failed one */
+	size_t min_size;     /* the first version's size, when it grew (0: size) */
 };
 
 static const struct ioctl_case cases[] = {
 	{ "GET_INFO", DMAOWN_GET_INFO, sizeof(struct dmaown_info), 0, 0, false, false,
-	  DMAOWN_STATE_FREE, DMAOWN_STATE_FREE },
-	{ "GROUP_STATUS", DMAOWN_GROUP_STATUS, sizeof(struct dmaown_group_status), 0, 0, false,
-	  false, DMAOWN_STATE_FREE, DMAOWN_STATE_FREE },
+	  DMAOWN_STATE_FREE, DMAOWN_STATE_FREE, 0 },
+	{ "GROUP_STATUS", DMAOWN_GROUP_STATUS, sizeof(struct dmaown_group_status),
+	  offsetof(struct dmaown_group_status, __reserved), 0, false, false, DMAOWN_STATE_FREE,
+	  DMAOWN_STATE_FREE, offsetof(struct dmaown_group_status, out_group_flags) },
 	{ "GROUP_CLAIM", DMAOWN_GROUP_CLAIM, sizeof(struct dmaown_group), 0, 0, false, false,
-	  DMAOWN_STATE_OWNED, DMAOWN_STATE_FREE },
+	  DMAOWN_STATE_OWNED, DMAOWN_STATE_FREE, 0 },
 	{ "GROUP_RELEASE", DMAOWN_GROUP_RELEASE, sizeof(struct dmaown_group), 0, 0, true, false,
-	  DMAOWN_STATE_FREE, DMAOWN_STATE_OWNED },
+	  DMAOWN_STATE_FREE, DMAOWN_STATE_OWNED, 0 },
 	{ "DEVICE_CLAIM", DMAOWN_DEVICE_CLAIM, sizeof(struct dmaown_device),
 	  offsetof(struct dmaown_device, __reserved), 0, false, true, DMAOWN_STATE_OWNED,
-	  DMAOWN_STATE_FREE },
+	  DMAOWN_STATE_FREE, 0 },
 	{ "DEVICE_RELEASE", DMAOWN_DEVICE_RELEASE, sizeof(struct dmaown_device),
 	  offsetof(struct dmaown_device, __reserved), 0, true, true, DMAOWN_STATE_FREE,
-	  DMAOWN_STATE_OWNED },
+	  DMAOWN_STATE_OWNED, 0 },
 };
 
 /* a well-formed argument for @c in @buf (at least c->size bytes) */
@@ -236,6 +228,7 @@ static void zero_out(uint8_t *buf)
 
 static void check_length(struct __test_metadata *_metadata, const struct ioctl_case *c)
 {
+	size_t min = c->min_size ? c->min_size : c->size;
 	uint8_t exact[512], bigger[512];
 	int gid = pci_group(EDU_LONE);
 
@@ -243,7 +236,13 @@ static void check_length(struct __test_metadata *_metadata, const struct ioctl_c
 	case_call(_metadata, c, gid, c->size, NULL, c->want, "exact size", exact);
 	case_call(_metadata, c, gid, 0, NULL, EINVAL, "size 0", NULL);
 	case_call(_metadata, c, gid, 4, NULL, EINVAL, "size 4", NULL);
-	case_call(_metadata, c, gid, c->size - 1, NULL, EINVAL, "size - 1", NULL);
+	case_call(_metadata, c, gid, min - 1, NULL, EINVAL, "first version's size - 1", NULL);
+	if (min < c->size) { /* an older caller's struct */
+		case_call(_metadata, c, gid, min, NULL, c->want, "first version's size", NULL);
+		case_call(_metadata, c, gid, c->size - 1, NULL, c->want, "size - 1", NULL);
+	} else {
+		case_call(_metadata, c, gid, c->size - 1, NULL, EINVAL, "size - 1", NULL);
+	}
 	case_call(_metadata, c, gid, c->size + 1, NULL, c->want, "size + 1, zero", bigger);
 	zero_out(exact);
 	zero_out(bigger);
@@ -317,6 +316,85 @@ static void check_efault(struct __test_metadata *_metadata, const struct ioctl_c
 	munmap(map, 8192);
 }
 
+/* the state of the edu group as another file sees it, for @own_state of the caller */
+static int seen_by_other(int own_state)
+{
+	return own_state == DMAOWN_STATE_OWNED ? DMAOWN_STATE_BUSY : own_state;
+}
+
+/*
+ * The argument struct in a read-only page: a call that has a reply fails
+ * with EFAULT and has changed nothing (a claim is undone); a release has
+ * no reply and succeeds. Checked through a second file.
+ */
+static void check_readonly(struct __test_metadata *_metadata, const struct ioctl_case *c)
+{
+	int gid = pci_group(EDU_LONE), fd, other, ret, err;
+	bool has_reply = c->req != DMAOWN_GROUP_RELEASE && c->req != DMAOWN_DEVICE_RELEASE;
+	uint8_t *map;
+
+	ASSERT_LE(0, gid);
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	fill(c, map, gid);
+	ASSERT_OK(mprotect(map, 4096, PROT_READ));
+	fd = case_open(_metadata, c, gid);
+	other = dmaown_open();
+	ASSERT_LE(0, other);
+	errno = 0;
+	ret = ioctl(fd, c->req, map);
+	err = ret ? errno : 0;
+	if (has_reply) {
+		EXPECT_EQ(EFAULT, err);
+		EXPECT_EQ(c->fail_state, dmaown_state(fd, gid));
+		EXPECT_EQ(seen_by_other(c->fail_state), dmaown_state(other, gid));
+	} else {
+		EXPECT_EQ(0, err);
+		EXPECT_EQ(c->ok_state, dmaown_state(fd, gid));
+		EXPECT_EQ(seen_by_other(c->ok_state), dmaown_state(other, gid));
+	}
+	/* the failed claim left nothing to release behind */
+	if (has_reply && c->req == DMAOWN_GROUP_CLAIM)
+		EXPECT_ERRNO(ENOENT, dmaown_group_release(fd, gid));
+	if (has_reply && c->req == DMAOWN_DEVICE_CLAIM)
+		EXPECT_ERRNO(ENOENT, dmaown_device_release(fd, EDU_LONE, "pci"));
+	close(fd);
+	close(other);
+	munmap(map, 4096);
+}
+
+/*
+ * A claim on top of a claim of the same file, with a read-only struct:
+ * the undo takes back that one claim only, never the file's first one.
+ */
+TEST(readonly_second_claim_undoes_only_itself)
+{
+	int gid = pci_group(EDU_LONE), fd, other;
+	struct dmaown_group *g;
+
+	ASSERT_LE(0, gid);
+	g = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, g);
+	g->size = sizeof(*g);
+	g->group_id = gid;
+	ASSERT_OK(mprotect(g, 4096, PROT_READ));
+	fd = dmaown_open();
+	other = dmaown_open();
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_OK(dmaown_device_claim(fd, EDU_LONE, "pci", NULL));
+	EXPECT_ERRNO(EFAULT, ioctl(fd, DMAOWN_GROUP_CLAIM, g));
+	EXPECT_EQ(DMAOWN_STATE_OWNED, dmaown_state(fd, gid));
+	EXPECT_EQ(DMAOWN_STATE_BUSY, dmaown_state(other, gid));
+	/* no group claim was recorded; the device claim holds */
+	EXPECT_ERRNO(ENOENT, dmaown_group_release(fd, gid));
+	EXPECT_OK(dmaown_device_release(fd, EDU_LONE, "pci"));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(other, gid));
+	close(fd);
+	close(other);
+	munmap(g, 4096);
+}
+
 #define CASE_TESTS(idx, lname)                                 \
 	TEST(lname##_length)                                   \
 	{                                                      \
@@ -329,6 +407,10 @@ static void check_efault(struct __test_metadata *_metadata, const struct ioctl_c
 	TEST(lname##_efault)                                   \
 	{                                                      \
 		check_efault(_metadata, &cases[idx]);          \
+	}                                                      \
+	TEST(lname##_readonly_struct)                          \
+	{                                                      \
+		check_readonly(_metadata, &cases[idx]);        \
 	}
 
 CASE_TESTS(0, get_info)

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,6 +294,59 @@ int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms)
 			return -ETIMEDOUT;
 		msleep(20);
 	}
+}
+
+int kernel_version(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &maj, &min);
+	return maj * 1000 + min;
+}
+
+int pci_net_if(const char *bdf, char *name, size_t len, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net", bdf);
+	for (;;) {
+		DIR *dir = opendir(path);
+		struct dirent *d;
+
+		name[0] = 0;
+		while (dir && (d = readdir(dir)))
+			if (d->d_name[0] != '.') {
+				scopy(name, len, d->d_name);
+				break;
+			}
+		if (dir)
+			closedir(dir);
+		if (name[0])
+			return 0;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		msleep(100);
+	}
+}
+
+int nic_transmit(const char *bdf)
+{
+	char ifname[32];
+	int ret;
+
+	ret = pci_net_if(bdf, ifname, sizeof(ifname), 5000);
+	if (ret)
+		return ret;
+	/* QEMU's user network answers 10.0.2.2; restrict=on keeps it inside */
+	if (run("ip addr add 10.0.2.15/24 dev %s && ip link set %s up", ifname, ifname))
+		return -EIO;
+	msleep(500);
+	run("ping -c 3 -W 1 10.0.2.2 > /dev/null 2>&1");
+	run("ip link set %s down; ip addr flush dev %s", ifname, ifname);
+	return 0;
 }
 
 int pci_ensure_driver(const char *bdf, const char *drv)

@@ -39,12 +39,16 @@ const char *topo(const char *var, const char *def);
 #define ALIAS_FREE_BDF topo("ALIAS_FREE_BDF", "0000:01:04.0")
 #define EDU_HP topo("EDU_HP", "0000:02:00.0")		    /* edu behind a root port */
 #define EDU_HP_QID topo("EDU_HP_QID", "edu-hp")
+#define EDU_MF_A topo("EDU_MF_A", "0000:04:00.0")	    /* multifunction pair, one group */
+#define EDU_MF_B topo("EDU_MF_B", "0000:04:00.1")
 #define ICH9_LPC topo("ICH9_LPC", "0000:00:1f.0")
 #define ICH9_SATA topo("ICH9_SATA", "0000:00:1f.2")
 #define ICH9_SMBUS topo("ICH9_SMBUS", "0000:00:1f.3")
 #define DMAOWN_MODULE topo("DMAOWN_MODULE", "/dmaown/dmaown.ko")
 #define DMAOWN_PARAMS topo("DMAOWN_PARAMS", "")
 
+/* the running kernel's "major.minor" as major * 1000 + minor (6.12: 6012) */
+int kernel_version(void);
 /* true when /proc/cmdline has @word as a whole token (e.g. "iommu=pt") */
 bool cmdline_has(const char *word);
 /* NULL when the edu DMA witness can work here, else why not */
@@ -80,6 +84,10 @@ int pci_remove(const char *bdf);
 int pci_rescan(void);
 /* wait until the bound driver is @drv ("" = none): 0 or -ETIMEDOUT */
 int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms);
+/* the network interface of a NIC, waiting up to @timeout_ms for it: 0 or -errno */
+int pci_net_if(const char *bdf, char *name, size_t len, unsigned int timeout_ms);
+/* bring a bound NIC up, send a few packets (its DMA engine reads them), take it down */
+int nic_transmit(const char *bdf);
 /* make sure @drv is bound (bind it if the device has no driver) */
 int pci_ensure_driver(const char *bdf, const char *drv);
 /* wait until the device is there (or gone): 0 or -ETIMEDOUT */
