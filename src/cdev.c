@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/dmaown: the misc device, its file operations and the ioctl table.
+ * /dev/dmaown: the misc device, its file operations and the ioctl table:
+ * the ioctl layer. It calls claims (claim.c) and status (status.c), and
+ * looks groups and buses up in the registry (registry.c).
  *
  * Every ioctl struct begins with __u32 size and __u32 flags (see the uapi
  * header). The dispatcher reads size, copies the struct with
@@ -44,6 +46,8 @@ static int dmaown_ioctl_get_info(struct dmaown_file *file, void *arg)
 
 static int dmaown_ioctl_group_status(struct dmaown_file *file, void *arg)
 {
+	/* a status after kprobes were disarmed shows the claims it revoked */
+	dmaown_guard_check();
 	return dmaown_group_status(file, arg);
 }
 

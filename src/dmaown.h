@@ -4,7 +4,7 @@
  *
  * Locking:
  *
- *  dmaown_lock (mutex, group.c) protects the set of claims: the owned list
+ *  dmaown_lock (mutex, registry.c) protects the set of claims: the owned list
  *  (writers), every struct dmaown_claim field but the RCU list linkage
  *  reads, every dmaown_file's claim list, the list of claims dmaown holds
  *  itself, the list of wounded groups (groups that lost a member) and the
@@ -133,23 +133,46 @@ struct dmaown_file {
 bool dmaown_safe_driver_listed(const char *name);
 bool dmaown_safe_drivers_set(void);
 
-/* group.c: claims */
-void dmaown_file_init(struct dmaown_file *file);
-void dmaown_file_release(struct dmaown_file *file);
-bool dmaown_file_revoked(struct dmaown_file *file);
+/* registry.c: groups by id, and what dmaown knows of each */
+extern struct mutex dmaown_lock;
 struct iommu_group *dmaown_group_find(unsigned int id);
 dmaown_bus_type *dmaown_bus_find(const char *name);
 dmaown_bus_type *dmaown_bus_get(unsigned int i);
+unsigned int dmaown_group_nr_devices(struct iommu_group *group);
+struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group);
+void dmaown_owned_publish(struct dmaown_claim *claim);
+void dmaown_owned_unpublish(struct dmaown_claim *claim);
+void dmaown_owned_for_each(void (*fn)(struct dmaown_claim *claim, void *data), void *data);
+bool dmaown_dev_owned(struct device *dev);
+int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
+		       pid_t *pid, char *comm, u32 *flags);
+bool dmaown_group_wounded(struct iommu_group *group);
+void dmaown_wound_add(struct iommu_group *group);
+void dmaown_wound_heal(struct iommu_group *group);
+bool dmaown_group_leaving(struct iommu_group *group);
+bool dmaown_group_changing(struct iommu_group *group);
+bool dmaown_group_can_return(struct iommu_group *group);
+void dmaown_joining_add(struct device *dev);
+void dmaown_joining_done(struct device *dev);
+void dmaown_leaving_add(struct iommu_group *group, struct device *dev);
+struct iommu_group *dmaown_leaving_gone(struct device *dev);
+void dmaown_leaving_done(struct device *dev);
+bool dmaown_device_misfit_rcu(struct device *dev);
+void dmaown_misfit_add(struct device *dev);
+void dmaown_misfit_del(struct device *dev);
+void dmaown_misfit_settle(struct iommu_group *group, int id);
+void dmaown_registry_exit(void);
+
+/* claim.c: claims */
+void dmaown_file_init(struct dmaown_file *file);
+void dmaown_file_release(struct dmaown_file *file);
+bool dmaown_file_revoked(struct dmaown_file *file);
 int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		       struct device *dev, const char *bus, const char *name,
 		       unsigned int *nr_devices);
 int dmaown_group_release(struct dmaown_file *file, unsigned int id);
 int dmaown_device_release(struct dmaown_file *file, const char *bus,
 			  const char *name);
-int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
-		       pid_t *pid, char *comm, u32 *flags);
-struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group);
-bool dmaown_device_misfit_rcu(struct device *dev);
 void dmaown_guard_check(void);
 
 /* when a bus notifier runs, relative to the IOMMU core's and drivers' */
@@ -161,12 +184,14 @@ enum dmaown_event_when {
 
 void dmaown_bus_event(struct device *dev, unsigned long action,
 		      enum dmaown_event_when when);
-void dmaown_groups_exit(void);
 
-/* status.c: viability and status */
+/* viability.c: a group's devices and their drivers */
 int dmaown_group_devices(struct iommu_group *group, struct device ***devsp);
 void dmaown_put_devices(struct device **devs, int n);
+int dmaown_device_look(struct device *dev, struct dmaown_device_info *info);
 int dmaown_group_check_viable(struct iommu_group *group);
+
+/* status.c */
 int dmaown_group_status(struct dmaown_file *file,
 			struct dmaown_group_status *st);
 

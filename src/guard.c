@@ -16,7 +16,9 @@
  * kernel. Without it (5.10) the guard is the only thing that stops a driver.
  *
  * The pre-handler runs with preemption disabled: RCU reads only, no sleep,
- * no mutex, no reference counting.
+ * no mutex, no reference counting. It reads the registry (registry.c: the
+ * owned list, misfits) and asks the backend (owner.h) whether a driver is
+ * DMA-safe; claims ask it whether it is armed.
  */
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>

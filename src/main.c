@@ -4,7 +4,8 @@
  *
  * Module init and exit, and the module parameters. The guard and the
  * notifiers are in place before /dev/dmaown appears, so that no claim can
- * exist without them; exit runs in the reverse order.
+ * exist without them; exit runs in the reverse order. It calls each part's
+ * init and exit; the backends read the parameters.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -111,7 +112,7 @@ static void __exit dmaown_exit(void)
 	dmaown_stats_exit();
 	dmaown_guard_exit();
 	dmaown_notifier_exit();
-	dmaown_groups_exit();
+	dmaown_registry_exit();
 	pr_info("dmaown unloaded\n");
 }
 

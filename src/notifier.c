@@ -3,7 +3,8 @@
  * Bus notifiers on the PCI and platform buses: they keep owned groups
  * sealed as devices come and go, and catch a driver that got past the
  * guard. They cannot veto, and always return NOTIFY_DONE so that the
- * notifiers after them (the IOMMU core's among them) still run.
+ * notifiers after them (the IOMMU core's among them) still run. They pass
+ * every event to claims (claim.c, dmaown_bus_event()).
  *
  * Three per bus. The late one is registered after the IOMMU core's
  * notifier, with the same priority (0), so it runs after it: at ADD_DEVICE

@@ -9,7 +9,9 @@
  *  - compat/owner_legacy.c, for kernels without it (5.10): dmaown's own
  *    viability walk, its own empty paging domain and the probe guard.
  *
- * Kbuild picks one (src/compat/Kbuild.include).
+ * Kbuild picks one (src/compat/Kbuild.include). Claims, viability, status
+ * and the guard call it; it calls the IOMMU core (and, for 5.10, the
+ * module parameters).
  */
 #ifndef _DMAOWN_OWNER_H
 #define _DMAOWN_OWNER_H

@@ -5,7 +5,8 @@
  * ownership backend: the domain switch). Read from
  * /sys/kernel/debug/dmaown/stats; write anything to it to reset.
  *
- * Counters are atomics, updated lock-free.
+ * Counters are atomics, updated lock-free. Claims and the ioctl layer call
+ * it; it calls nothing of dmaown.
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>

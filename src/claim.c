@@ -26,7 +26,10 @@
  *    dmaown itself, still blocked, until a device joins it again (then it
  *    goes back) or it empties. A held group pins the module.
  *
- * Locking: see dmaown.h. dmaown_lock is defined here.
+ * It calls the group registry (registry.c: lookups, the owned list, wounds,
+ * devices coming and going), the viability walk (viability.c) and the
+ * ownership backend (owner.h); the ioctl layer (cdev.c) and the bus
+ * notifiers (notifier.c) call it. Locking: see dmaown.h.
  */
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -38,163 +41,8 @@
 #include "dmaown.h"
 #include "owner.h"
 
-static DEFINE_MUTEX(dmaown_lock);
-/* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
-static LIST_HEAD(dmaown_owned);
 /* struct dmaown_claim.file_node of the claims dmaown holds itself; dmaown_lock */
 static LIST_HEAD(dmaown_held);
-
-/*
- * Groups that lost a member to hot-removal, while it stays away: on some
- * kernels their survivors cannot be moved to a new domain safely
- * (DMAOWN_COMPAT_SURVIVORS_UNSAFE). dmaown_lock.
- */
-struct dmaown_wound {
-	struct list_head node;
-	struct iommu_group *group;	/* referenced */
-};
-
-static LIST_HEAD(dmaown_wounds);
-
-/*
- * Devices on their way out: from BUS_NOTIFY_DEL_DEVICE until every
- * BUS_NOTIFY_REMOVED_DEVICE notifier has run, the IOMMU drivers' own last
- * (intel's dmar scope update has the lowest priority). @gone once the IOMMU
- * core has taken the device out of @group. No claim of @group may be made
- * meanwhile, nor of a group holding a device of the same name: a device
- * rescanned at once at the same address must not be claimed while its
- * predecessor's teardown runs (seen: 5.10's intel-iommu then oopses when
- * the claim's domain is freed). dmaown_lock.
- */
-struct dmaown_leaving {
-	struct list_head node;
-	struct device *dev;		/* referenced */
-	struct iommu_group *group;	/* referenced until @gone, then NULL */
-	bool gone;
-	char name[DMAOWN_NAME_LEN];
-};
-
-static LIST_HEAD(dmaown_leavings);
-
-/*
- * Devices on their way in: from before the IOMMU core's BUS_NOTIFY_ADD_DEVICE
- * (which puts them in a group and attaches its domains) until after it. A
- * claim of their group meanwhile would race the core's attach of the
- * default domain (seen on 5.10: a claim taken right after a rescan, whose
- * domain then oopses intel-iommu when freed). dmaown_lock.
- */
-struct dmaown_joining {
-	struct list_head node;
-	struct device *dev;		/* referenced */
-};
-
-static LIST_HEAD(dmaown_joinings);
-
-/*
- * Devices that joined a group while it was owned, whose default domain
- * translates: the IOMMU core set up their DMA for the domain the group was
- * on (the blocking one: direct DMA), so a kernel driver bound to them after
- * the release would DMA to physical addresses through a translated domain,
- * and fault. The guard refuses drivers that are not DMA-safe for them until
- * they are removed and rescanned. RCU (the guard reads it); writers hold
- * dmaown_lock.
- */
-struct dmaown_misfit {
-	struct list_head node;
-	struct device *dev;		/* referenced */
-	bool told;			/* the log line was printed */
-	struct rcu_head rcu;
-};
-
-static LIST_HEAD(dmaown_misfits);
-
-static dmaown_bus_type *const dmaown_buses[DMAOWN_NR_BUSES] = { &pci_bus_type, &platform_bus_type };
-
-struct dmaown_find {
-	int id;
-	struct iommu_group *group;
-};
-
-static int dmaown_find_one(struct device *dev, void *data)
-{
-	struct dmaown_find *find = data;
-	struct iommu_group *group = iommu_group_get(dev);
-
-	if (!group)
-		return 0;
-	if (iommu_group_id(group) == find->id) {
-		find->group = group;
-		return 1;
-	}
-	iommu_group_put(group);
-	return 0;
-}
-
-/**
- * dmaown_group_find() - find an IOMMU group by its id
- * @id: iommu_group_id(), as under /sys/kernel/iommu_groups/
- *
- * iommu_group_get_by_id() is gone in 6.12: walk the buses instead.
- *
- * Context: may sleep.
- * Return: a referenced group, or NULL.
- */
-struct iommu_group *dmaown_group_find(unsigned int id)
-{
-	struct dmaown_find find = { .id = id };
-	int i;
-
-	if (id > INT_MAX)
-		return NULL;
-	for (i = 0; i < ARRAY_SIZE(dmaown_buses); i++)
-		if (bus_for_each_dev(dmaown_buses[i], NULL, &find, dmaown_find_one))
-			break;
-	return find.group;
-}
-
-/**
- * dmaown_bus_find() - a supported bus by name
- * @name: "pci" or "platform"
- *
- * Return: the bus, or NULL.
- */
-dmaown_bus_type *dmaown_bus_find(const char *name)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(dmaown_buses); i++)
-		if (!strcmp(dmaown_buses[i]->name, name))
-			return dmaown_buses[i];
-	return NULL;
-}
-
-/**
- * dmaown_bus_get() - the buses dmaown watches
- * @i: index
- *
- * Return: the @i-th bus, or NULL past the end.
- */
-dmaown_bus_type *dmaown_bus_get(unsigned int i)
-{
-	return i < ARRAY_SIZE(dmaown_buses) ? dmaown_buses[i] : NULL;
-}
-
-/**
- * dmaown_owned_lookup_rcu() - the claim published on @group, if any
- * @group: an IOMMU group
- *
- * Context: rcu_read_lock() or dmaown_lock held. Safe in the probe guard.
- */
-struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group)
-{
-	struct dmaown_claim *claim;
-
-	list_for_each_entry_rcu(claim, &dmaown_owned, node,
-				lockdep_is_held(&dmaown_lock))
-		if (claim->group == group)
-			return claim;
-	return NULL;
-}
 
 static struct dmaown_claim *dmaown_file_claim(struct dmaown_file *file, int id)
 {
@@ -205,279 +53,6 @@ static struct dmaown_claim *dmaown_file_claim(struct dmaown_file *file, int id)
 		if (claim->id == id)
 			return claim;
 	return NULL;
-}
-
-static int dmaown_count_one(struct device *dev, void *data)
-{
-	(*(unsigned int *)data)++;
-	return 0;
-}
-
-static unsigned int dmaown_group_nr_devices(struct iommu_group *group)
-{
-	unsigned int n = 0;
-
-	iommu_group_for_each_dev(group, &n, dmaown_count_one);
-	return n;
-}
-
-/* --- wounds and leaving members ------------------------------------------ */
-
-static struct dmaown_wound *dmaown_wound_find(struct iommu_group *group)
-{
-	struct dmaown_wound *wound;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry(wound, &dmaown_wounds, node)
-		if (wound->group == group)
-			return wound;
-	return NULL;
-}
-
-/* A member of @group is leaving: remember it if others stay behind. */
-static void dmaown_wound_add(struct iommu_group *group)
-{
-	struct dmaown_wound *wound;
-
-	lockdep_assert_held(&dmaown_lock);
-	if (!DMAOWN_COMPAT_SURVIVORS_UNSAFE || dmaown_group_nr_devices(group) < 2)
-		return;
-	if (dmaown_wound_find(group))
-		return;
-	wound = kzalloc(sizeof(*wound), GFP_KERNEL);
-	if (!wound)
-		return;
-	wound->group = iommu_group_ref_get(group);
-	list_add(&wound->node, &dmaown_wounds);
-}
-
-/*
- * A device joined @group. One is enough to make the others safe again, on
- * 5.10 and 6.1 alike: it restores the alias context the removal cleared
- * (measured: two members removed, one rescanned, the claim works).
- */
-static void dmaown_wound_heal(struct iommu_group *group)
-{
-	struct dmaown_wound *wound = dmaown_wound_find(group);
-
-	if (wound) {
-		list_del(&wound->node);
-		iommu_group_put(wound->group);
-		kfree(wound);
-	}
-}
-
-/* Is a member of @group on its way out? */
-static bool dmaown_group_leaving(struct iommu_group *group)
-{
-	struct dmaown_leaving *l;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry(l, &dmaown_leavings, node)
-		if (l->group == group && !l->gone)
-			return true;
-	return false;
-}
-
-static int dmaown_member_changing_one(struct device *dev, void *data)
-{
-	struct dmaown_joining *j;
-	struct dmaown_leaving *l;
-
-	list_for_each_entry(l, &dmaown_leavings, node)
-		if (l->dev != dev && !strcmp(l->name, dev_name(dev)))
-			return 1;
-	list_for_each_entry(j, &dmaown_joinings, node)
-		if (j->dev == dev)
-			return 1;
-	return 0;
-}
-
-/*
- * Is a member of @group on its way in or out, or a device of the same name
- * as one on its way out? Context: dmaown_lock held; takes group->mutex.
- */
-static bool dmaown_group_changing(struct iommu_group *group)
-{
-	lockdep_assert_held(&dmaown_lock);
-	if (list_empty(&dmaown_leavings) && list_empty(&dmaown_joinings))
-		return false;
-	if (dmaown_group_leaving(group))
-		return true;
-	return iommu_group_for_each_dev(group, NULL, dmaown_member_changing_one);
-}
-
-static void dmaown_joining_add(struct device *dev)
-{
-	struct dmaown_joining *j = kzalloc(sizeof(*j), GFP_KERNEL);
-
-	lockdep_assert_held(&dmaown_lock);
-	if (!j) /* only a claim racing the addition is then not refused */
-		return;
-	j->dev = get_device(dev);
-	list_add(&j->node, &dmaown_joinings);
-}
-
-static void dmaown_joining_done(struct device *dev)
-{
-	struct dmaown_joining *j, *tmp;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry_safe(j, tmp, &dmaown_joinings, node) {
-		if (j->dev != dev)
-			continue;
-		list_del(&j->node);
-		put_device(j->dev);
-		kfree(j);
-	}
-}
-
-static void dmaown_leaving_add(struct iommu_group *group, struct device *dev)
-{
-	struct dmaown_leaving *l = kzalloc(sizeof(*l), GFP_KERNEL);
-
-	lockdep_assert_held(&dmaown_lock);
-	if (!l) /* only a claim racing the removal is then not refused */
-		return;
-	l->dev = get_device(dev);
-	l->group = iommu_group_ref_get(group);
-	strscpy(l->name, dev_name(dev), sizeof(l->name));
-	list_add(&l->node, &dmaown_leavings);
-}
-
-static void dmaown_leaving_free(struct dmaown_leaving *l)
-{
-	list_del(&l->node);
-	put_device(l->dev);
-	if (l->group)
-		iommu_group_put(l->group);
-	kfree(l);
-}
-
-/*
- * Can the kernel move @group's devices back to their default domain now?
- * Not while a member is wounded away (DMAOWN_COMPAT_SURVIVORS_UNSAFE), nor
- * while one is on its way out: a domain switch racing the removal oopses
- * in 5.10's intel-iommu (seen: a release between DEL_DEVICE and
- * REMOVED_DEVICE of the last member). The removal itself gives such a
- * group back at the right moment (dmaown_device_removing()).
- */
-static bool dmaown_group_can_return(struct iommu_group *group)
-{
-	return !dmaown_wound_find(group) && !dmaown_group_leaving(group);
-}
-
-/* @dev is out of its group: the group it left (the caller's reference), or NULL. */
-static struct iommu_group *dmaown_leaving_gone(struct device *dev)
-{
-	struct iommu_group *group = NULL;
-	struct dmaown_leaving *l;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry(l, &dmaown_leavings, node) {
-		if (l->dev != dev || l->gone)
-			continue;
-		/*
-		 * The group's last reference must not outlive this notifier:
-		 * 5.10's intel-iommu BUGs freeing a default domain after its
-		 * own REMOVED_DEVICE notifier ran (seen).
-		 */
-		l->gone = true;
-		if (!group)
-			group = l->group;
-		else
-			iommu_group_put(l->group);
-		l->group = NULL;
-	}
-	return group;
-}
-
-/* Every notifier has seen @dev go. */
-static void dmaown_leaving_done(struct device *dev)
-{
-	struct dmaown_leaving *l, *tmp;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry_safe(l, tmp, &dmaown_leavings, node)
-		if (l->dev == dev)
-			dmaown_leaving_free(l);
-}
-
-/**
- * dmaown_device_misfit_rcu() - did @dev join its group while it was owned,
- * with a default domain its DMA setup does not fit?
- * @dev: a device
- *
- * Context: rcu_read_lock() or dmaown_lock held. Safe in the probe guard.
- */
-bool dmaown_device_misfit_rcu(struct device *dev)
-{
-	struct dmaown_misfit *m;
-
-	list_for_each_entry_rcu(m, &dmaown_misfits, node, lockdep_is_held(&dmaown_lock))
-		if (m->dev == dev)
-			return true;
-	return false;
-}
-
-static void dmaown_misfit_add(struct device *dev)
-{
-	struct dmaown_misfit *m;
-
-	lockdep_assert_held(&dmaown_lock);
-	if (dmaown_device_misfit_rcu(dev))
-		return;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m) {
-		pr_warn("%s: out of memory: a kernel driver bound after the release may fault\n",
-			dev_name(dev));
-		return;
-	}
-	m->dev = get_device(dev);
-	list_add_rcu(&m->node, &dmaown_misfits);
-}
-
-static void dmaown_misfit_free(struct dmaown_misfit *m)
-{
-	list_del_rcu(&m->node);
-	put_device(m->dev);
-	kfree_rcu(m, rcu);
-}
-
-static void dmaown_misfit_del(struct device *dev)
-{
-	struct dmaown_misfit *m, *tmp;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry_safe(m, tmp, &dmaown_misfits, node)
-		if (m->dev == dev)
-			dmaown_misfit_free(m);
-}
-
-/*
- * @group is back on its default domain: its members that joined while it
- * was owned fit it if it is identity (direct DMA is right there); if it
- * translates, they stay refused until rescanned.
- */
-static void dmaown_misfit_settle(struct iommu_group *group, int id)
-{
-	struct dmaown_misfit *m, *tmp;
-	struct iommu_domain *domain;
-
-	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry_safe(m, tmp, &dmaown_misfits, node) {
-		if (READ_ONCE(m->dev->iommu_group) != group)
-			continue;
-		domain = iommu_get_domain_for_dev(m->dev);
-		if (!domain || !(domain->type & __IOMMU_DOMAIN_DMA_API)) {
-			dmaown_misfit_free(m);
-			continue;
-		}
-		if (!m->told)
-			pr_warn("%s: joined group %d while it was owned: its DMA was set up for the blocking domain, not for its translated default domain; kernel drivers are refused until it is removed and rescanned\n",
-				dev_name(m->dev), id);
-		m->told = true;
-	}
 }
 
 /* --- the life of a claim --------------------------------------------------- */
@@ -509,7 +84,7 @@ static void dmaown_claim_end(struct dmaown_claim *claim)
 	dmaown_owner_release(claim);
 	dmaown_stat_add(DMAOWN_STAT_RELEASE_CORE, start);
 	WRITE_ONCE(claim->active, false);
-	list_del_rcu(&claim->node);
+	dmaown_owned_unpublish(claim);
 	dmaown_misfit_settle(claim->group, claim->id);
 }
 
@@ -526,7 +101,7 @@ static void dmaown_claim_hold(struct dmaown_claim *claim)
 	WRITE_ONCE(claim->file, NULL);
 	list_add_tail(&claim->file_node, &dmaown_held);
 	__module_get(THIS_MODULE);
-	if (dmaown_wound_find(claim->group))
+	if (dmaown_group_wounded(claim->group))
 		pr_warn("group %d: released by %s[%d] while a member is gone; this kernel cannot move the others back to their default domain: dmaown holds it blocked until a device joins it or it empties\n",
 			claim->id, claim->comm, claim->pid);
 	else
@@ -670,7 +245,7 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 		ret = dmaown_owner_timed_claim(claim);
 		if (!ret) {
 			WRITE_ONCE(claim->active, true);
-			list_add_tail_rcu(&claim->node, &dmaown_owned);
+			dmaown_owned_publish(claim);
 		}
 		return ret;
 	}
@@ -680,7 +255,7 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 				    claim->id);
 		return -EAGAIN;
 	}
-	list_add_tail_rcu(&claim->node, &dmaown_owned);
+	dmaown_owned_publish(claim);
 	mutex_unlock(&dmaown_lock);
 	ret = dmaown_group_check_viable(claim->group);
 	mutex_lock(&dmaown_lock);
@@ -693,7 +268,7 @@ static int dmaown_claim_take(struct dmaown_claim *claim)
 	if (!ret)
 		ret = dmaown_owner_timed_claim(claim);
 	if (ret)
-		list_del_rcu(&claim->node);
+		dmaown_owned_unpublish(claim);
 	else
 		WRITE_ONCE(claim->active, true);
 	return ret;
@@ -738,7 +313,7 @@ static int dmaown_group_refusal(struct iommu_group *group, int id)
 	 */
 	if (!dmaown_group_nr_devices(group))
 		return -ENODEV;
-	if (dmaown_wound_find(group)) {
+	if (dmaown_group_wounded(group)) {
 		pr_warn_ratelimited("group %d: a member was hot-removed: this kernel cannot safely move the others to a new domain until it is back\n",
 				    id);
 		return -EBUSY;
@@ -905,46 +480,11 @@ out_unlock:
 	return ret;
 }
 
-/**
- * dmaown_group_owner() - who owns @group, as seen from @file
- * @file: the asking file
- * @group: the group
- * @pid: out, the owner's pid when a dmaown file owns it
- * @comm: out, the owner's comm (TASK_COMM_LEN bytes)
- * @flags: out, DMAOWN_GROUP_* flags dmaown knows of (the claim's own only
- *	for its owner)
- *
- * Context: Takes dmaown_lock; may sleep.
- * Return: DMAOWN_STATE_OWNED when @file owns it, DMAOWN_STATE_BUSY when
- * another dmaown file, or dmaown itself, does; DMAOWN_STATE_FREE otherwise
- * (the caller asks the backend about other kernel owners).
- */
-int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
-		       pid_t *pid, char *comm, u32 *flags)
+static void dmaown_claim_unguarded(struct dmaown_claim *claim, void *data)
 {
-	struct dmaown_claim *claim;
-	int state = DMAOWN_STATE_FREE;
-
-	*flags = 0;
-	mutex_lock(&dmaown_lock);
-	claim = dmaown_owned_lookup_rcu(group);
-	if (claim && !claim->file) {
-		state = DMAOWN_STATE_BUSY;
-		*flags |= DMAOWN_GROUP_HELD;
-	} else if (claim) {
-		state = claim->active && claim->file == file ?
-			DMAOWN_STATE_OWNED : DMAOWN_STATE_BUSY;
-		*pid = claim->pid;
-		memcpy(comm, claim->comm, TASK_COMM_LEN);
-		if (state == DMAOWN_STATE_OWNED)
-			*flags |= claim->flags;
-	}
-	if (dmaown_wound_find(group))
-		*flags |= DMAOWN_GROUP_WOUNDED;
-	if (dmaown_group_leaving(group))
-		*flags |= DMAOWN_GROUP_MEMBER_LEAVING;
-	mutex_unlock(&dmaown_lock);
-	return state;
+	if (claim->file && !(claim->flags & DMAOWN_GROUP_GUARD_DISARMED))
+		dmaown_claim_revoke(claim, "guard", DMAOWN_GROUP_GUARD_DISARMED,
+				    "kprobes disarmed");
 }
 
 /**
@@ -958,16 +498,10 @@ int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
  */
 void dmaown_guard_check(void)
 {
-	struct dmaown_claim *claim;
-
 	if (!DMAOWN_OWNER_GUARD_FIRST || dmaown_guard_armed())
 		return;
 	mutex_lock(&dmaown_lock);
-	list_for_each_entry(claim, &dmaown_owned, node)
-		if (claim->file && !(claim->flags & DMAOWN_GROUP_GUARD_DISARMED))
-			dmaown_claim_revoke(claim, "guard",
-					    DMAOWN_GROUP_GUARD_DISARMED,
-					    "kprobes disarmed");
+	dmaown_owned_for_each(dmaown_claim_unguarded, NULL);
 	mutex_unlock(&dmaown_lock);
 }
 
@@ -1063,7 +597,7 @@ static void dmaown_device_removing(struct iommu_group *group,
 {
 	/* @dev itself is on the leaving list: only a wound forbids it. */
 	if (!claim || !claim->active || dmaown_group_nr_devices(group) != 1 ||
-	    dmaown_wound_find(group))
+	    dmaown_group_wounded(group))
 		return;
 	if (dev_is_pci(dev))
 		pci_clear_master(to_pci_dev(dev));
@@ -1097,7 +631,7 @@ static void dmaown_device_removed(struct iommu_group *group)
 	/* A wounded group emptied while owned: nothing is left to move. */
 	dmaown_owner_release_empty(claim);
 	WRITE_ONCE(claim->active, false);
-	list_del_rcu(&claim->node);
+	dmaown_owned_unpublish(claim);
 	if (!claim->file) {
 		list_del(&claim->file_node);
 		pr_info("group %d: empty: no longer held by dmaown\n", claim->id);
@@ -1131,20 +665,6 @@ static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 	dmaown_claim_revoke(claim, dev_name(dev), DMAOWN_GROUP_DRIVER_SLIPPED |
 			    (dmaown_guard_armed() ? 0 : DMAOWN_GROUP_GUARD_DISARMED),
 			    "kernel driver bound");
-}
-
-/* Is @dev's group published as owned? Context: any; a snapshot. */
-static bool dmaown_dev_owned(struct device *dev)
-{
-	struct iommu_group *group = READ_ONCE(dev->iommu_group);
-	bool owned;
-
-	if (!group)
-		return false;
-	rcu_read_lock();
-	owned = dmaown_owned_lookup_rcu(group);
-	rcu_read_unlock();
-	return owned;
 }
 
 /**
@@ -1225,26 +745,3 @@ out_unlock:
 		iommu_group_put(group);
 }
 
-void dmaown_groups_exit(void)
-{
-	struct dmaown_joining *j, *jtmp;
-	struct dmaown_misfit *m, *mtmp;
-	struct dmaown_leaving *l, *ltmp;
-	struct dmaown_wound *wound, *tmp;
-
-	/* Files and held claims pin the module: nothing is owned. */
-	WARN_ON(!list_empty(&dmaown_owned));
-	list_for_each_entry_safe(wound, tmp, &dmaown_wounds, node) {
-		iommu_group_put(wound->group);
-		kfree(wound);
-	}
-	list_for_each_entry_safe(l, ltmp, &dmaown_leavings, node)
-		dmaown_leaving_free(l);
-	list_for_each_entry_safe(m, mtmp, &dmaown_misfits, node)
-		dmaown_misfit_free(m);
-	list_for_each_entry_safe(j, jtmp, &dmaown_joinings, node) {
-		list_del(&j->node);
-		put_device(j->dev);
-		kfree(j);
-	}
-}
