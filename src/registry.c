@@ -22,7 +22,7 @@
 
 #include "dmaown.h"
 
-DEFINE_MUTEX(dmaown_lock);
+DEFINE_MUTEX(dmaown_lock); /* every record below, and the claims: see dmaown.h */
 /* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
 static LIST_HEAD(dmaown_owned);
 
