@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmaown private types.
+ * dmaown private types, and the prototypes of each part, in the order the
+ * calls run (see the README's layout): claims and status, viability, the
+ * registry; the backend is owner.h.
  *
  * Locking:
  *

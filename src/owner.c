@@ -9,6 +9,9 @@
  * driver's probe fail in dma_configure. VFIO and iommufd use the same
  * ownership, so the second asker fails. Members hot-added to an owned group
  * join the blocking domain.
+ *
+ * The backend of owner.h: claims, viability, status and the guard call it;
+ * it calls only the IOMMU core.
  */
 #include "owner.h"
 

@@ -5,7 +5,9 @@
  * written against the newest kernel and tests only DMAOWN_HAVE_* macros,
  * which src/compat/Kbuild.include derives from the kernel headers.
  *
- * Force-included in every object (Kbuild: -include).
+ * Force-included in every object (Kbuild: -include). It calls nothing of
+ * dmaown; a new kernel difference is a probe in Kbuild.include and a
+ * backfill here (or, when it carries policy, a file beside owner_legacy.c).
  */
 #ifndef _DMAOWN_COMPAT_H
 #define _DMAOWN_COMPAT_H

@@ -18,6 +18,9 @@
  *    after the IOMMU core's.
  *
  * Never a plain detach: on many IOMMU drivers that means passthrough.
+ *
+ * The backend of owner.h: claims, viability, status and the guard call it;
+ * it calls the IOMMU core and reads the safe_drivers= parameter (main.c).
  */
 #include <linux/pci.h>
 #include <linux/string.h>
