@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmaown private types, and the prototypes of each part, in the order the
- * calls run (see the README's layout): claims and status, viability, the
- * registry; the backend is owner.h.
+ * dmaown private types, and the prototypes of each part, from the bottom
+ * up: the registry, claims, viability, status, then the entry points (the
+ * calls run the other way: see the README's layout). The backend is
+ * owner.h.
  *
  * Locking:
  *
