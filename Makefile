@@ -48,8 +48,8 @@ cli:
 examples:
 	$(MAKE) -C examples O=$(CURDIR)/build/examples
 
-# dmaownctl, dmaownctl(8), dmaown(4), the udev rule, the uapi header, and the
-# modprobe.d example (as /etc/modprobe.d/dmaown.conf only when the admin has
+# dmaownctl, its bash completion (where bash-completion looks), dmaownctl(8),
+# dmaown(4), the udev rule, the uapi header, and the modprobe.d example (as /etc/modprobe.d/dmaown.conf only when the admin has
 # none: every line of it is a comment).
 install-cli: cli
 	$(MAKE) -C tools/dmaownctl O=$(CURDIR)/build/dmaownctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
