@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # dmaownctl in the test VM (busybox sh): list/status against the topology in
-# text and JSON (parsed, not grepped), claim -- COMMAND holding and releasing
+# text and JSON (parsed by jq, not grepped), device names against lspci, claim -- COMMAND holding and releasing
 # (also when COMMAND is killed), holding without COMMAND, all-or-nothing
 # claims, and the error paths with their messages and exit codes (module not
 # loaded, busy, not viable, unknown group/device, no IOMMU group).
 #
-# Needs: dmaownctl in PATH (or $DMAOWNCTL), /dev/dmaown loaded by init,
+# Needs: dmaownctl, jq and lspci in PATH (or $DMAOWNCTL), /dev/dmaown loaded by init,
 # /etc/dmaown-topology's variables (exported by init; defaults below).
-# JSON is parsed by jsoncheck (tools/dmaownctl/jsoncheck.c) when it is in
-# PATH or next to dmaownctl, else by the strict awk parser below; both print
-# the same PATH=VALUE lines. Group ids come from sysfs, never from here.
+# JSON is parsed by jq, as strictly as RFC 8259 (see json_flat), and read as
+# PATH=VALUE lines. Device names are compared with lspci's. Both tools are
+# in the guest's initramfs (scripts/vm-mkinitramfs). Group ids come from
+# sysfs, never from here.
 #
 # TAP 13 on stdout; exit 0 when every test passed.
 
@@ -34,184 +35,72 @@ diag() { echo "$*" | sed 's/^/# /'; }
 
 # --- JSON ----------------------------------------------------------------------
 
-JSONCHECK=${JSONCHECK:-$(command -v jsoncheck)}
-[ -z "$JSONCHECK" ] && [ -n "$CTL" ] && [ -x "${CTL%/*}/jsoncheck" ] && JSONCHECK=${CTL%/*}/jsoncheck
-
-# A strict RFC 8259 parser in awk, with jsoncheck -f's output: one line
-# PATH=VALUE per scalar or empty container; strings quoted, with '"', '\'
-# and control characters escaped. Exit 1 on invalid JSON.
-JSON_AWK='
-function fail(msg) {
-	printf "json: invalid JSON at offset %d: %s\n", pos - 1, msg > "/dev/stderr"
-	bad = 1
-	exit 1
-}
-function ws(  c) {
-	while (pos <= n) {
-		c = substr(s, pos, 1)
-		if (c != " " && c != "\t" && c != "\n" && c != "\r")
-			break
-		pos++
-	}
-}
-function emit(path, v) { print (path == "" ? "." : path) "=" v }
-function hexv(h,  i, c, v) {
-	v = 0
-	for (i = 1; i <= 4; i++) {
-		c = index("0123456789abcdef", tolower(substr(h, i, 1)))
-		if (!c)
-			fail("bad \\u escape")
-		v = v * 16 + c - 1
-	}
-	return v
-}
-# A string at pos (on its quote): returns it re-escaped for output.
-function str(  out, c, e, v) {
-	out = ""
-	pos++
-	for (;;) {
-		if (pos > n)
-			fail("unterminated string")
-		c = substr(s, pos, 1)
-		if (c == "\"") {
-			pos++
-			return out
-		}
-		if (c < " ")
-			fail("control character in string")
-		if (c == "\\") {
-			e = substr(s, pos + 1, 1)
-			pos += 2
-			if (e == "\"" || e == "\\")
-				out = out "\\" e
-			else if (e == "/")
-				out = out "/"
-			else if (e == "n")
-				out = out "\\n"
-			else if (e == "t")
-				out = out "\\t"
-			else if (e == "r")
-				out = out "\\r"
-			else if (e == "b")
-				out = out "\\u0008"
-			else if (e == "f")
-				out = out "\\u000c"
-			else if (e == "u") {
-				v = hexv(substr(s, pos, 4))
-				if (v >= 55296 && v <= 57343)
-					fail("surrogates are not expected here")
-				if (v < 32 || v == 127)
-					out = out sprintf("\\u%04x", v)
-				else if (v == 34 || v == 92)
-					out = out "\\" sprintf("%c", v)
-				else if (v < 127)
-					out = out sprintf("%c", v)
-				else
-					out = out "\\u" tolower(substr(s, pos, 4))
-				pos += 4
-			} else
-				fail("bad escape")
-			continue
-		}
-		out = out c
-		pos++
-	}
-}
-function value(path, depth,  c, num, k, i, key) {
-	if (depth > 64)
-		fail("nested too deep")
-	ws()
-	if (pos > n)
-		fail("unexpected end of input")
-	c = substr(s, pos, 1)
-	if (c == "{") {
-		pos++
-		ws()
-		if (substr(s, pos, 1) == "}") {
-			pos++
-			emit(path, "{}")
-			return
-		}
-		for (;;) {
-			ws()
-			if (substr(s, pos, 1) != "\"")
-				fail("expected a member name")
-			key = str()
-			if ((path SUBSEP key) in seen)
-				fail("duplicate member name")
-			seen[path SUBSEP key] = 1
-			ws()
-			if (substr(s, pos, 1) != ":")
-				fail("expected :")
-			pos++
-			value(path "." key, depth + 1)
-			ws()
-			c = substr(s, pos, 1)
-			pos++
-			if (c == "}")
-				return
-			if (c != ",")
-				fail("expected , or }")
-		}
-	}
-	if (c == "[") {
-		pos++
-		ws()
-		if (substr(s, pos, 1) == "]") {
-			pos++
-			emit(path, "[]")
-			return
-		}
-		for (i = 0; ; i++) {
-			value(path "[" i "]", depth + 1)
-			ws()
-			c = substr(s, pos, 1)
-			pos++
-			if (c == "]")
-				return
-			if (c != ",")
-				fail("expected , or ]")
-		}
-	}
-	if (c == "\"") {
-		emit(path, "\"" str() "\"")
-		return
-	}
-	for (k = 1; k <= 3; k++) {
-		num = k == 1 ? "true" : k == 2 ? "false" : "null"
-		if (substr(s, pos, length(num)) == num) {
-			pos += length(num)
-			emit(path, num)
-			return
-		}
-	}
-	if (match(substr(s, pos), /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/)) {
-		emit(path, substr(s, pos, RLENGTH))
-		pos += RLENGTH
-		return
-	}
-	fail("unexpected token")
-}
+# JSON is parsed by jq (in the guest with its libraries, as dmaownctl's are).
+# jq 1.6 takes more than RFC 8259: numbers such as 01, +1, 1., .5, nan and
+# Infinity, and duplicate member names (the last wins). json_flat refuses
+# those too: a lexical pass over the text outside strings for the numbers,
+# and jq's --stream events (one per value, in the text's order, duplicates
+# included) for the names.
+JSON_LEX='
 { s = s $0 "\n" }
 END {
-	if (bad)
-		exit 1
 	n = length(s)
-	pos = 1
-	value("", 0)
-	ws()
-	if (pos <= n)
-		fail("trailing characters after the JSON text")
+	i = 1
+	while (i <= n) {
+		c = substr(s, i, 1)
+		if (c == "\"") {
+			for (i++; i <= n; i++) {
+				c = substr(s, i, 1)
+				if (c == "\\")
+					i++
+				else if (c == "\"")
+					break
+			}
+			i++
+			continue
+		}
+		if (c ~ /[-+.0-9A-Za-z_]/) {
+			t = ""
+			while (i <= n && substr(s, i, 1) ~ /[-+.0-9A-Za-z_]/) {
+				t = t substr(s, i, 1)
+				i++
+			}
+			if (t != "true" && t != "false" && t != "null" &&
+			    t !~ /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) {
+				print "json: not a JSON value: " t > "/dev/stderr"
+				exit 1
+			}
+			continue
+		}
+		i++
+	}
 }
 '
+# One PATH=VALUE line per scalar or empty container, PATH as .a[0].b (. for
+# the top), VALUE as jq writes it (strings quoted, '"', '\' and control
+# characters escaped).
+JQ_FLAT='select(length == 2) |
+	(.[0] | map(if type == "number" then "[\(.)]" else ".\(.)" end) | join("") |
+		if . == "" then "." else . end) + "=" + (.[1] | tojson)'
 
+# True when no object has a member name twice: a member that starts after a
+# sibling, or after its own value closed, must be new (jq's stream gives the
+# values in the text's order, and [PATH] when a container closes).
+JQ_UNIQUE='reduce inputs as $e ({seen: {}, last: {}, dup: false};
+	if ($e | length) == 1 then .last[$e[0][:-2] | tojson] = null
+	else $e[0] as $p | reduce range(1; ($p | length) + 1) as $k (.;
+		($p[:$k] | tojson) as $q | ($p[:$k - 1] | tojson) as $up |
+		if $k < ($p | length) and .last[$up] == $q then .
+		elif .seen[$q] then .dup = true
+		else .seen[$q] = true | .last[$up] = $q end) end) | .dup | not'
 # json_flat < JSON > FLAT: parse (fails on invalid JSON) and flatten.
 json_flat() {
-	if [ -n "$JSONCHECK" ]; then
-		"$JSONCHECK" -f
-	else
-		awk "$JSON_AWK"
-	fi
+	cat > "$T/jf.in"
+	awk "$JSON_LEX" "$T/jf.in" || return 1
+	jq -e -s 'length == 1' "$T/jf.in" > /dev/null || { echo "json: not one JSON text" >&2; return 1; }
+	jq -n -e --stream "$JQ_UNIQUE" "$T/jf.in" > /dev/null ||
+		{ echo "json: duplicate member name" >&2; return 1; }
+	jq -r --stream "$JQ_FLAT" "$T/jf.in"
 }
 # jget FLAT PATH: the value at PATH (strings with their quotes); 1 if none.
 jget() {
@@ -368,10 +257,11 @@ G_ICH9=$(pgroup "$ICH9_SATA")
 
 t_setup() {
 	[ -x "$CTL" ] || { diag "dmaownctl not found (PATH=$PATH)"; return 1; }
+	command -v jq > /dev/null || { diag "jq not found (PATH=$PATH)"; return 1; }
 	[ -c /dev/dmaown ] || { diag "/dev/dmaown missing"; return 1; }
 	[ -n "$G_EDU" ] && [ -n "$G_NIC" ] && [ -n "$G_ALIAS" ] && [ -n "$G_ICH9" ] ||
 		{ diag "topology: groups edu=$G_EDU nic=$G_NIC alias=$G_ALIAS ich9=$G_ICH9"; return 1; }
-	diag "dmaownctl=$CTL json=${JSONCHECK:-awk} groups: edu=$G_EDU nic=$G_NIC alias=$G_ALIAS ich9=$G_ICH9"
+	diag "dmaownctl=$CTL $(jq --version) groups: edu=$G_EDU nic=$G_NIC alias=$G_ALIAS ich9=$G_ICH9"
 }
 
 t_help() {
@@ -771,36 +661,63 @@ t_claim_dashdash() {
 	status_json "$G_EDU" "$T/f" && same "$(jstr "$T/f" .group.state)" free "state after"
 }
 
-# JSON escaping: a holder whose comm has a quote, a backslash and a tab.
+# JSON escaping: a holder whose comm has a quote, a backslash, a tab, UTF-8
+# (é) and a byte that is not UTF-8 (\377: U+FFFD, written as \ufffd).
 t_json_escape() {
 	local name
-	name=$(printf 'a"b\\c\td')
+	name=$(printf 'a"b\\c\td\303\251\377')
 	cp "$CTL" "$T/$name" || return 1
 	"$T/$name" claim "$G_EDU" > "$T/e.out" 2> "$T/e.err" &
 	HOLDER=$!
 	BG_PIDS="$BG_PIDS $HOLDER"
 	wait_file "$T/e.out" || { diag "$(cat "$T/e.err")"; return 1; }
 	status_json "$G_EDU" "$T/f" || { unhold; return 1; }
-	same "$(jget "$T/f" .group.owner.comm)" '"a\"b\\c\td"' "escaped comm" || { unhold; return 1; }
+	same "$(jget "$T/f" .group.owner.comm)" "$(printf '"a\\"b\\\\c\\td\303\251\357\277\275"')" \
+		"escaped comm" || { unhold; return 1; }
+	has "$T/sj" '"comm": "a\"b\\c\td'"$(printf '\303\251')"'\ufffd"' || { unhold; return 1; }
 	ctl list --json && json_flat < "$T/out" > /dev/null || { unhold; return 1; }
-	ctl status "$G_EDU" && has "$T/out" 'held by a"b\c?d[' || { unhold; return 1; }
+	ctl status "$G_EDU" && has "$T/out" 'held by a"b\c?d' || { unhold; return 1; }
 	unhold
 	wait_state "$G_EDU" free
 }
 
-# The JSON parser rejects what is not JSON (so the checks above mean something).
+# Device names as lspci -nn -D gives them (libpci, pci.ids), the lines of
+# list without "(rev xx)"; the JSON names as lspci -mm gives them.
+t_lspci_names() {
+	command -v lspci > /dev/null || { diag "lspci not in the guest"; return 1; }
+	ctl list && expect_rc 0 list || return 1
+	awk '/^    [0-9a-f]{4}:/ { sub(/^    /, ""); print }' "$T/out" | sort > "$T/ours"
+	lspci -nn -D | sed 's/ (rev [0-9a-f]*)$//' | while read -r slot rest; do
+		[ -e "/sys/bus/pci/devices/$slot/iommu_group" ] && echo "$slot $rest"
+	done | sort > "$T/lspci"
+	[ -s "$T/ours" ] || { diag "no device lines in list"; return 1; }
+	cmp -s "$T/ours" "$T/lspci" ||
+		{ diag "list and lspci -nn -D differ:"; diff "$T/lspci" "$T/ours" | sed 's/^/  /'; return 1; }
+	# pci.ids was read: the NIC has its vendor's name.
+	has "$T/ours" "$NIC_LONE Ethernet controller [0200]: Intel Corporation " || return 1
+	status_json "$NIC_LONE" "$T/f" || return 1
+	lspci -mm -D -s "$NIC_LONE" | awk -F'"' '{ print $2; print $4; print $6 }' > "$T/mm"
+	same "$(jstr "$T/f" .group.devices[0].class_name)" "$(sed -n 1p "$T/mm")" "class_name" &&
+		same "$(jstr "$T/f" .group.devices[0].vendor_name)" "$(sed -n 2p "$T/mm")" "vendor_name" &&
+		same "$(jstr "$T/f" .group.devices[0].device_name)" "$(sed -n 3p "$T/mm")" "device_name"
+}
+
+# The JSON parser rejects what is not JSON (so the checks above mean something),
+# also what jq alone would take.
 t_parser() {
 	local bad
 	for bad in '{"a":1,}' '{"a":1' '[1 2]' '{"a":01}' '"x' '{"a":1}x' '{a:1}' '{"a":1,"a":2}' \
-		'{"a":"\q"}' '[tru]'; do
+		'{"a":"\q"}' '[tru]' '[nan]' 'NaN' '[+1]' '[1.]' '[.5]' '[-01]' '[Infinity]' \
+		'{"a":{"b":1},"a":{"c":2}}' '{"a":1}{"a":1}' '["a	b"]' '[1]]'; do
 		if printf '%s' "$bad" | json_flat > /dev/null 2>&1; then
 			diag "accepted: $bad"
 			return 1
 		fi
 	done
-	printf '%s' '{"a":[1,-2.5e3,"x\"y\\z\n",true,null,{}],"b":{"c":[]}}' | json_flat > "$T/p" &&
+	printf '%s' '{"a":[1,-2.5e3,"x\"y\\z\n",true,null,{}],"b":{"c":[]},"d":"[1,\"e\":01]"}' |
+		json_flat > "$T/p" &&
 		same "$(tr '\n' ' ' < "$T/p")" \
-			'.a[0]=1 .a[1]=-2.5e3 .a[2]="x\"y\\z\n" .a[3]=true .a[4]=null .a[5]={} .b.c=[] ' \
+			'.a[0]=1 .a[1]=-2500 .a[2]="x\"y\\z\n" .a[3]=true .a[4]=null .a[5]={} .b.c=[] .d="[1,\"e\":01]" ' \
 			"flattened"
 }
 
@@ -860,7 +777,8 @@ t_busy		a busy group: exit 5, the holder named in claim, status and list
 t_multi		two devices and their group in one claim: one group claim
 t_exec_fail	COMMAND not found: exit 127, nothing left claimed
 t_claim_dashdash	claim: options before --, everything after -- goes to COMMAND
-t_json_escape	JSON strings are escaped (holder comm with quote, backslash, tab)
+t_json_escape	JSON strings are escaped (holder comm with quote, backslash, tab, UTF-8, not UTF-8)
+t_lspci_names	device names in list are lspci -nn's, the JSON names lspci -mm's
 t_parser	the JSON parser rejects invalid JSON and flattens valid JSON
 t_perm		without CAP_SYS_ADMIN (user namespace): exit 4, permission denied
 t_no_module	module not loaded: exit 3 with a modprobe hint; reloaded after
