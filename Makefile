@@ -12,6 +12,8 @@
 #                          man pages, the udev rule and the uapi header
 #   make demo [KVER=5.10|6.1|6.12]   see it work in a QEMU guest
 #   make bench             benchmarks in QEMU guests -> docs/benchmarks.md
+#   make soak [STEPS=10000] [SEED=0x...]   the randomized soak on every kernel
+#                          (iommu=pt); make check runs 1,000 steps
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -25,7 +27,7 @@ UDEVRULESDIR ?= /lib/udev/rules.d
 
 .PHONY: all module clean install install-module install-cli build matrix \
 	check test test-one deps dkms-install dkms-check style lint-compat cli \
-	examples demo bench
+	examples demo bench soak
 
 all: module
 
@@ -67,6 +69,11 @@ demo:
 
 bench:
 	scripts/bench $(if $(filter command line environment,$(origin KVER)),$(KVER))
+
+STEPS ?= 10000
+soak:
+	scripts/vm-test --iommu pt --tests soak_test --test-timeout 3000 --timeout 3600 \
+		--env "DMAOWN_SOAK_STEPS=$(STEPS)$(if $(SEED), DMAOWN_SOAK_SEED=$(SEED))"
 
 deps:
 	scripts/setup
