@@ -6,7 +6,8 @@
  *  - the owned list: every published claim (the guard reads it under RCU);
  *  - wounds: groups that lost a member which has not come back, where the
  *    kernel cannot move the others to a new domain
- *    (DMAOWN_COMPAT_SURVIVORS_UNSAFE);
+ *    (DMAOWN_COMPAT_SURVIVORS_UNSAFE); each one pins the module, which
+ *    must not forget it;
  *  - devices on their way in and out of a group, while the IOMMU core and
  *    drivers work on them: no claim of their group meanwhile;
  *  - misfits: devices that joined a group while it was owned, whose DMA
@@ -17,6 +18,7 @@
  * (status.c) and the guard call it.
  */
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -218,6 +220,12 @@ void dmaown_wound_add(struct iommu_group *group)
 		return;
 	wound->group = iommu_group_ref_get(group);
 	list_add(&wound->node, &dmaown_wounds);
+	/*
+	 * The kernel keeps the harm after dmaown is gone: a later load would
+	 * not know it, and would let a claim BUG the kernel (seen on 6.1:
+	 * wounded by a removal, rmmod, insmod, claim). Stay loaded.
+	 */
+	__module_get(THIS_MODULE);
 }
 
 /*
@@ -233,6 +241,7 @@ void dmaown_wound_heal(struct iommu_group *group)
 		list_del(&wound->node);
 		iommu_group_put(wound->group);
 		kfree(wound);
+		module_put(THIS_MODULE);
 	}
 }
 
