@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/dmaown: the misc device, its file operations and the ioctl table:
- * the ioctl layer. It calls claims (claim.c) and status (status.c), and
+ * the ioctl layer. It calls claims (claim.c), the quarantine list
+ * (quarantine.c) and status (status.c), and
  * looks groups and buses up in the registry (registry.c).
  *
  * Every ioctl struct begins with __u32 size and __u32 flags (see the uapi
@@ -153,11 +154,34 @@ static int dmaown_ioctl_device_release(struct dmaown_file *file, void *arg)
 	return dmaown_device_release(file, cmd->bus, cmd->name);
 }
 
+/* The spec is a NUL-terminated string within its array. */
+static int dmaown_quarantine_spec(struct dmaown_quarantine *cmd)
+{
+	if (!memchr(cmd->spec, 0, sizeof(cmd->spec)) || !cmd->spec[0])
+		return -EINVAL;
+	return 0;
+}
+
+static int dmaown_ioctl_quarantine_add(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_quarantine *cmd = arg;
+
+	return dmaown_quarantine_spec(cmd) ?: dmaown_quarantine_add(cmd->spec);
+}
+
+static int dmaown_ioctl_quarantine_remove(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_quarantine *cmd = arg;
+
+	return dmaown_quarantine_spec(cmd) ?: dmaown_quarantine_remove(cmd->spec);
+}
+
 union dmaown_ucmd_buffer {
 	struct dmaown_info info;
 	struct dmaown_group_status status;
 	struct dmaown_group group;
 	struct dmaown_device device;
+	struct dmaown_quarantine quarantine;
 };
 
 /*
@@ -204,6 +228,10 @@ static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
 			dmaown_ioctl_device_claim_undo),
 	DMAOWN_IOCTL_OP(DMAOWN_DEVICE_RELEASE, dmaown_ioctl_device_release,
 			struct dmaown_device, __reserved, true, false, NULL),
+	DMAOWN_IOCTL_OP(DMAOWN_QUARANTINE_ADD, dmaown_ioctl_quarantine_add,
+			struct dmaown_quarantine, spec, false, false, NULL),
+	DMAOWN_IOCTL_OP(DMAOWN_QUARANTINE_REMOVE, dmaown_ioctl_quarantine_remove,
+			struct dmaown_quarantine, spec, false, false, NULL),
 };
 
 /* clang-format on */

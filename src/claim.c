@@ -26,6 +26,17 @@
  *    dmaown itself, still blocked, until a device joins it again (then it
  *    goes back) or it empties. A held group pins the module.
  *
+ * Quarantine (the list is quarantine.c's; its groups are the registry's):
+ * a quarantined group that no file owns is held by dmaown, blocked, with no
+ * file at all. A file's claim takes such a hold over as it is (no domain
+ * switch), and a file's claim of a quarantined group ends in such a hold.
+ * The hold lets go of the group for VFIO (a hand-off) when vfio-pci is
+ * bound to a member, the others are driverless or DMA-safe, and the
+ * group's default domain translates (or the admin allows the DMA window of
+ * an identity one: handoff_window=1); it takes the group back once that no
+ * longer holds. The guard refuses drivers that are not DMA-safe in a
+ * quarantined group throughout.
+ *
  * It calls the group registry (registry.c: lookups, the owned list, wounds,
  * devices coming and going), the viability walk (viability.c) and the
  * ownership backend (owner.h); the ioctl layer (cdev.c) and the bus
@@ -101,7 +112,10 @@ static void dmaown_claim_hold(struct dmaown_claim *claim)
 	WRITE_ONCE(claim->file, NULL);
 	list_add_tail(&claim->file_node, &dmaown_held);
 	__module_get(THIS_MODULE);
-	if (dmaown_group_wounded(claim->group))
+	if (dmaown_qgroup_find(claim->group))
+		pr_info("group %d: released by %s[%d]: back in quarantine, still blocked\n",
+			claim->id, claim->comm, claim->pid);
+	else if (dmaown_group_wounded(claim->group))
 		pr_warn("group %d: released by %s[%d] while a member is gone; this kernel cannot move the others back to their default domain: dmaown holds it blocked until a device joins it or it empties\n",
 			claim->id, claim->comm, claim->pid);
 	else
@@ -127,12 +141,17 @@ static void dmaown_held_end(struct dmaown_claim *claim, const char *why)
  */
 static void dmaown_claim_drop(struct dmaown_claim *claim)
 {
+	struct dmaown_qgroup *q;
+
 	lockdep_assert_held(&dmaown_lock);
 	if (claim->flags & DMAOWN_GROUP_REVOKED)
 		claim->file->nr_revoked--;
 	list_del(&claim->file_node);
-	if (claim->active && !dmaown_group_can_return(claim->group)) {
+	q = dmaown_qgroup_find(claim->group);
+	if (claim->active && (q || !dmaown_group_can_return(claim->group))) {
 		dmaown_claim_hold(claim);
+		if (q)
+			dmaown_quarantine_settle(q, false, NULL);
 		return;
 	}
 	if (claim->active)
@@ -321,6 +340,250 @@ static int dmaown_group_refusal(struct iommu_group *group, int id)
 	return 0;
 }
 
+/* --- quarantine holds ---------------------------------------------------- */
+
+/*
+ * A file claims a quarantined group that dmaown holds: its claim takes the
+ * hold's place as it is, on the same blocking domain, with no gap the guard
+ * could see.
+ */
+static bool dmaown_hold_hand_over(struct iommu_group *group,
+				  struct dmaown_claim *claim)
+{
+	struct dmaown_claim *held = dmaown_owned_lookup_rcu(group);
+
+	lockdep_assert_held(&dmaown_lock);
+	if (!held || held->file || !held->active || !dmaown_qgroup_find(group) ||
+	    dmaown_group_wounded(group) || dmaown_group_changing(group))
+		return false;
+	claim->domain = held->domain;
+	WRITE_ONCE(claim->active, true);
+	dmaown_owned_replace(held, claim);
+	list_del(&held->file_node);
+	pr_info("group %d: quarantined group claimed by %s[%d], still blocked\n",
+		claim->id, claim->comm, claim->pid);
+	dmaown_claim_free(held);
+	module_put(THIS_MODULE);
+	return true;
+}
+
+/*
+ * Is @group ready for VFIO: vfio-pci bound to a member, every other member
+ * driverless or on a DMA-safe driver? A snapshot: every change of a driver
+ * brings the caller back.
+ */
+static bool dmaown_group_vfio_ready(struct iommu_group *group)
+{
+	struct device_driver *drv;
+	struct device **devs;
+	bool vfio = false, safe = true;
+	int i, n;
+
+	n = dmaown_group_devices(group, &devs);
+	if (n <= 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		drv = READ_ONCE(devs[i]->driver);
+		if (!drv)
+			continue;
+		if (!strcmp(drv->name, "vfio-pci"))
+			vfio = true;
+		else if (!dmaown_driver_dma_safe(devs[i], drv))
+			safe = false;
+	}
+	dmaown_put_devices(devs, n);
+	return vfio && safe;
+}
+
+/*
+ * Note whether @q's default domain translates, while the group is on it:
+ * then a hand-off to VFIO passes through no identity domain.
+ */
+static void dmaown_qgroup_look(struct dmaown_qgroup *q)
+{
+	struct iommu_domain *domain = NULL;
+	struct device **devs;
+	int n;
+
+	n = dmaown_group_devices(q->group, &devs);
+	if (n > 0)
+		domain = iommu_get_domain_for_dev(devs[0]);
+	if (domain && domain->type == IOMMU_DOMAIN_IDENTITY)
+		q->translated = false;
+	else if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API))
+		q->translated = true;
+	dmaown_put_devices(devs, n < 0 ? 0 : n);
+}
+
+/* The driverless members of a group dmaown just blocked stop mastering. */
+static void dmaown_clear_master_driverless(struct iommu_group *group)
+{
+	struct device **devs;
+	int i, n;
+
+	n = dmaown_group_devices(group, &devs);
+	for (i = 0; i < n; i++)
+		if (dev_is_pci(devs[i]) && !READ_ONCE(devs[i]->driver))
+			pci_clear_master(to_pci_dev(devs[i]));
+	dmaown_put_devices(devs, n < 0 ? 0 : n);
+}
+
+/*
+ * Take quarantined @q->group: a claim no file owns. A claim that fails is
+ * left in *@failed for the caller to free once dmaown_lock is dropped.
+ */
+static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **failed)
+{
+	struct dmaown_claim *claim;
+	int ret;
+
+	claim = kzalloc(sizeof(*claim), GFP_KERNEL);
+	if (!claim)
+		return -ENOMEM;
+	claim->group = iommu_group_ref_get(q->group);
+	claim->id = q->id;
+	strscpy(claim->comm, "quarantine", sizeof(claim->comm));
+	INIT_LIST_HEAD(&claim->devices);
+
+	dmaown_qgroup_look(q);
+	ret = dmaown_group_refusal(q->group, q->id);
+	if (!ret)
+		ret = dmaown_claim_take(claim);
+	if (ret) {
+		*failed = claim;
+		return ret;
+	}
+	list_add_tail(&claim->file_node, &dmaown_held);
+	__module_get(THIS_MODULE);
+	dmaown_clear_master_driverless(q->group);
+	pr_info("group %d: quarantined: blocked, held by dmaown\n", q->id);
+	return 0;
+}
+
+/**
+ * dmaown_quarantine_settle() - hold quarantined @q->group, or hand it to VFIO
+ * @q: a quarantined group
+ * @may_take: the caller may have dmaown_lock dropped and device_lock taken
+ *	(no bus notifier, no file's claim list being walked): a group nobody
+ *	holds is taken; otherwise it is only handed off
+ * @failed: with @may_take, out: a claim that failed, for
+ *	dmaown_quarantine_settled() once dmaown_lock is dropped
+ *
+ * A group a file owns stays the file's: it comes back to the quarantine at
+ * the file's release.
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
+			      struct dmaown_claim **failed)
+{
+	struct dmaown_claim *claim = dmaown_owned_lookup_rcu(q->group);
+	bool ready, allowed;
+	int ret;
+
+	lockdep_assert_held(&dmaown_lock);
+	if (claim && claim->file) {
+		q->handed_off = false;
+		return;
+	}
+	if (!claim)
+		dmaown_qgroup_look(q);
+	ready = dmaown_group_vfio_ready(q->group);
+	allowed = q->translated || dmaown_handoff_window();
+	if (ready && !allowed) {
+		if (!q->told)
+			pr_warn("group %d: vfio-pci is bound, but its default domain is identity: a hand-off to VFIO would open a DMA window; kept blocked (dmaown.handoff_window=1 allows it)\n",
+				q->id);
+		q->told = true;
+	}
+	if (claim) {
+		if (!ready || !allowed || !claim->active ||
+		    !dmaown_group_can_return(q->group))
+			return;
+		dmaown_held_end(claim, q->translated ? "handed to VFIO" :
+				"handed to VFIO, through its identity default domain (handoff_window=1)");
+		q->handed_off = true;
+		return;
+	}
+	if (ready && allowed) {
+		q->handed_off = true;
+		return;
+	}
+	q->handed_off = false;
+	if (!may_take)
+		return;
+	ret = dmaown_hold_take(q, failed);
+	if (ret && !q->told)
+		pr_warn("group %d: quarantined, but not held (%d): a driver that is not DMA-safe is bound, or another owner holds it, or a member is coming or going; held once that ends\n",
+			q->id, ret);
+	q->told = ret;
+}
+
+/**
+ * dmaown_quarantine_settled() - free what dmaown_quarantine_settle() left
+ * @failed: a claim that failed, or NULL
+ *
+ * Context: no dmaown lock held; may take device_lock.
+ */
+void dmaown_quarantine_settled(struct dmaown_claim *failed)
+{
+	if (!failed)
+		return;
+	dmaown_claim_retry_binds(failed);
+	dmaown_claim_free(failed);
+}
+
+/**
+ * dmaown_quarantine_lift() - @q->group leaves the quarantine
+ * @q: its record, deleted here
+ *
+ * A hold gives the group back to its default domain, unless this kernel
+ * cannot take it back now (then it stays held, as any group whose owner let
+ * go then). A file's claim goes on, and ends as any other.
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_quarantine_lift(struct dmaown_qgroup *q)
+{
+	struct dmaown_claim *claim = dmaown_owned_lookup_rcu(q->group);
+	struct iommu_group *group = q->group;
+	int id = q->id;
+
+	lockdep_assert_held(&dmaown_lock);
+	dmaown_qgroup_del(q);
+	if (claim && !claim->file && claim->active &&
+	    dmaown_group_can_return(group))
+		dmaown_held_end(claim, "out of quarantine");
+	else
+		pr_info("group %d: out of quarantine\n", id);
+}
+
+/**
+ * dmaown_quarantine_busy() - does a file or VFIO hold quarantined @q->group?
+ * @q: the group
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+bool dmaown_quarantine_busy(struct dmaown_qgroup *q)
+{
+	struct dmaown_claim *claim = dmaown_owned_lookup_rcu(q->group);
+	struct device **devs;
+	bool busy;
+	int n;
+
+	lockdep_assert_held(&dmaown_lock);
+	if (claim)
+		return claim->file;
+	if (!q->handed_off)
+		return false;
+	n = dmaown_group_devices(q->group, &devs);
+	if (n <= 0)
+		return false;
+	busy = dmaown_owner_claimed_elsewhere(q->group, devs[0], true);
+	dmaown_put_devices(devs, n);
+	return busy;
+}
+
 /**
  * dmaown_group_claim() - claim @group, or one of its devices, for @file
  * @file: the claiming file
@@ -376,12 +639,14 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		ret = dmaown_claim_add(old, &cd);
 		goto out_unlock_free;
 	}
-	ret = dmaown_group_refusal(group, claim->id);
-	if (ret)
-		goto out_unlock_free;
-	ret = dmaown_claim_take(claim);
-	if (ret)
-		goto out_unlock_free;
+	if (!dmaown_hold_hand_over(group, claim)) {
+		ret = dmaown_group_refusal(group, claim->id);
+		if (ret)
+			goto out_unlock_free;
+		ret = dmaown_claim_take(claim);
+		if (ret)
+			goto out_unlock_free;
+	}
 
 	if (cd)
 		list_add_tail(&cd->node, &claim->devices);
@@ -557,7 +822,7 @@ static void dmaown_device_added(struct iommu_group *group,
 		return;
 	}
 	dmaown_misfit_add(dev);
-	if (!claim->file) {
+	if (!claim->file && !dmaown_qgroup_find(group)) {
 		/* Healed: the group can go back as its owner wanted. */
 		pr_info("%s: joined group %d\n", dev_name(dev), claim->id);
 		dmaown_held_end(claim, "a device joined it");
@@ -576,6 +841,14 @@ static void dmaown_device_leaving(struct iommu_group *group,
 				  struct dmaown_claim *claim,
 				  struct device *dev)
 {
+	struct dmaown_qgroup *q = dmaown_qgroup_find(group);
+
+	/* The group's last quarantined member: what is left is not. */
+	if (q && !dmaown_group_quarantined_without(group, dev)) {
+		pr_info("%s: leaving group %d: the group is no longer quarantined\n",
+			dev_name(dev), q->id);
+		dmaown_qgroup_del(q);
+	}
 	dmaown_leaving_add(group, dev);
 	dmaown_misfit_del(dev);
 	if (claim)
@@ -621,7 +894,8 @@ static void dmaown_device_removed(struct iommu_group *group)
 	if (claim && claim->active)
 		claim->member_gone = true;
 	if (dmaown_group_nr_devices(group)) {
-		if (claim && !claim->file && dmaown_group_can_return(group))
+		if (claim && !claim->file && dmaown_group_can_return(group) &&
+		    !dmaown_qgroup_find(group))
 			dmaown_held_end(claim, "its departing member is gone");
 		return;
 	}
@@ -737,6 +1011,9 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 		break;
 	case BUS_NOTIFY_BOUND_DRIVER:
 		dmaown_driver_bound(claim, dev);
+		/* vfio-pci bound: a quarantine hold may go to VFIO now */
+		if (dmaown_qgroup_find(group))
+			dmaown_quarantine_settle(dmaown_qgroup_find(group), false, NULL);
 		break;
 	}
 out_unlock:

@@ -130,11 +130,58 @@ struct dmaown_file {
 	wait_queue_head_t wait;
 };
 
+/**
+ * struct dmaown_qentry - one entry of the quarantine list (registry.c)
+ * @node: in the registry's list (dmaown_lock)
+ * @by_id: match @vendor:@device, else @domain:@bus:@devfn
+ * @domain: PCI domain
+ * @bus: bus number
+ * @devfn: device and function
+ * @vendor: PCI vendor ID
+ * @device: PCI device ID
+ * @spec: the entry in canonical form ("0000:03:00.0", "1234:11e8")
+ */
+struct dmaown_qentry {
+	struct list_head node;
+	bool by_id;
+	u32 domain;
+	u8 bus;
+	u8 devfn;
+	u16 vendor;
+	u16 device;
+	char spec[DMAOWN_SPEC_LEN];
+};
+
+#define DMAOWN_MAX_QENTRIES 32
+
+/**
+ * struct dmaown_qgroup - a quarantined group (registry.c)
+ * @node: in the registry's list (RCU; writers hold dmaown_lock)
+ * @group: the group, referenced
+ * @id: its id
+ * @translated: its default domain translates (DMA or DMA-FQ), as last seen
+ *	while it was on it: a hand-off to VFIO passes through no identity
+ *	domain (DMAOWN_GROUP_ZERO_WINDOW)
+ * @handed_off: dmaown let go of it for VFIO (DMAOWN_GROUP_HANDED_OFF)
+ * @told: the reason it waits was logged
+ * @rcu: for kfree_rcu()
+ */
+struct dmaown_qgroup {
+	struct list_head node;
+	struct iommu_group *group;
+	int id;
+	bool translated;
+	bool handed_off;
+	bool told;
+	struct rcu_head rcu;
+};
+
 #define DMAOWN_NR_BUSES 2
 
 /* main.c: module parameters */
 bool dmaown_safe_driver_listed(const char *name);
 bool dmaown_safe_drivers_set(void);
+bool dmaown_handoff_window(void);
 
 /* registry.c: groups by id, and what dmaown knows of each */
 extern struct mutex dmaown_lock;
@@ -164,6 +211,19 @@ bool dmaown_device_misfit_rcu(struct device *dev);
 void dmaown_misfit_add(struct device *dev);
 void dmaown_misfit_del(struct device *dev);
 void dmaown_misfit_settle(struct iommu_group *group, int id);
+bool dmaown_qentry_match(const struct dmaown_qentry *e, struct device *dev);
+struct dmaown_qentry *dmaown_qentry_find(const char *spec);
+void dmaown_qentry_add(struct dmaown_qentry *e);
+void dmaown_qentry_del(struct dmaown_qentry *e);
+struct list_head *dmaown_qentries(void);
+unsigned int dmaown_nr_qentries(void);
+bool dmaown_dev_quarantined(struct device *dev);
+bool dmaown_group_quarantined_without(struct iommu_group *group, struct device *except);
+struct dmaown_qgroup *dmaown_qgroup_find(struct iommu_group *group);
+struct dmaown_qgroup *dmaown_qgroup_get(struct iommu_group *group);
+void dmaown_qgroup_del(struct dmaown_qgroup *q);
+void dmaown_qgroup_for_each(void (*fn)(struct dmaown_qgroup *q, void *data), void *data);
+void dmaown_owned_replace(struct dmaown_claim *old, struct dmaown_claim *new);
 void dmaown_registry_exit(void);
 
 /* claim.c: claims */
@@ -177,6 +237,11 @@ int dmaown_group_release(struct dmaown_file *file, unsigned int id);
 int dmaown_device_release(struct dmaown_file *file, const char *bus,
 			  const char *name);
 void dmaown_guard_check(void);
+void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
+			      struct dmaown_claim **failed);
+void dmaown_quarantine_settled(struct dmaown_claim *failed);
+void dmaown_quarantine_lift(struct dmaown_qgroup *q);
+bool dmaown_quarantine_busy(struct dmaown_qgroup *q);
 
 /* when a bus notifier runs, relative to the IOMMU core's and drivers' */
 enum dmaown_event_when {
@@ -187,6 +252,13 @@ enum dmaown_event_when {
 
 void dmaown_bus_event(struct device *dev, unsigned long action,
 		      enum dmaown_event_when when);
+
+/* quarantine.c: the quarantine list (module parameter, ioctls) */
+int dmaown_quarantine_init(void);
+void dmaown_quarantine_exit(void);
+int dmaown_quarantine_add(const char *spec);
+int dmaown_quarantine_remove(const char *spec);
+void dmaown_quarantine_bus_event(struct device *dev, unsigned long action);
 
 /* viability.c: a group's devices and their drivers */
 int dmaown_group_devices(struct iommu_group *group, struct device ***devsp);

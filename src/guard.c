@@ -17,7 +17,7 @@
  *
  * The pre-handler runs with preemption disabled: RCU reads only, no sleep,
  * no mutex, no reference counting. It reads the registry (registry.c: the
- * owned list, misfits) and asks the backend (owner.h) whether a driver is
+ * owned list, quarantined groups, misfits) and asks the backend (owner.h) whether a driver is
  * DMA-safe; claims ask it whether it is armed.
  */
 #include <linux/kprobes.h>
@@ -56,13 +56,19 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 					    dev_name(dev), drv->name, claim->id,
 					    claim->comm, claim->pid);
 		} else if (!READ_ONCE(claim->file)) {
-			pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=dmaown (held)\n",
-					    dev_name(dev), drv->name, claim->id);
+			pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=dmaown (%s)\n",
+					    dev_name(dev), drv->name, claim->id,
+					    dmaown_qgroup_find(group) ? "quarantine" : "held");
 		} else {
 			pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=%s[%d]\n",
 					    dev_name(dev), drv->name, claim->id,
 					    claim->comm, claim->pid);
 		}
+		deny = true;
+	} else if (!claim && dmaown_qgroup_find(group) &&
+		   !dmaown_driver_dma_safe(dev, drv)) {
+		pr_warn_ratelimited("%s: denied bind: driver=%s group=%d: quarantined\n",
+				    dev_name(dev), drv->name, iommu_group_id(group));
 		deny = true;
 	} else if (!claim && dmaown_device_misfit_rcu(dev) &&
 		   !dmaown_driver_dma_safe(dev, drv)) {

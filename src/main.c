@@ -27,6 +27,22 @@ module_param(safe_drivers, charp, 0444);
 MODULE_PARM_DESC(safe_drivers,
 		 "Comma-separated extra DMA-safe driver names, allowed to stay bound in an owned group (kernels without driver_managed_dma only)");
 
+static bool handoff_window;
+module_param(handoff_window, bool, 0644);
+MODULE_PARM_DESC(handoff_window,
+		 "Hand quarantined groups to VFIO even where their default domain is identity, through a DMA window (default: only where it translates)");
+
+/**
+ * dmaown_handoff_window() - may a quarantined group go to VFIO through an
+ * identity default domain?
+ *
+ * Context: any.
+ */
+bool dmaown_handoff_window(void)
+{
+	return READ_ONCE(handoff_window);
+}
+
 static char dmaown_safe_buf[256];
 static const char *dmaown_safe[DMAOWN_MAX_SAFE_DRIVERS];
 static unsigned int dmaown_nr_safe;
@@ -80,14 +96,17 @@ static int __init dmaown_init(void)
 
 	ret = dmaown_parse_safe_drivers();
 	if (ret)
-		return ret;
+		goto err_params;
 	ret = dmaown_notifier_init();
 	if (ret)
-		return ret;
+		goto err_params;
 	ret = dmaown_guard_init();
 	if (ret)
 		goto err_notifier;
 	dmaown_stats_init();
+	ret = dmaown_quarantine_init();
+	if (ret)
+		goto err_stats;
 	ret = dmaown_cdev_init();
 	if (ret)
 		goto err_stats;
@@ -103,12 +122,16 @@ err_stats:
 	dmaown_guard_exit();
 err_notifier:
 	dmaown_notifier_exit();
+err_params:
+	/* the quarantine list given at load time, and what it took */
+	dmaown_quarantine_exit();
 	return ret;
 }
 
 static void __exit dmaown_exit(void)
 {
 	dmaown_cdev_exit();
+	dmaown_quarantine_exit();
 	dmaown_stats_exit();
 	dmaown_guard_exit();
 	dmaown_notifier_exit();

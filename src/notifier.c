@@ -4,7 +4,8 @@
  * sealed as devices come and go, and catch a driver that got past the
  * guard. They cannot veto, and always return NOTIFY_DONE so that the
  * notifiers after them (the IOMMU core's among them) still run. They pass
- * every event to claims (claim.c, dmaown_bus_event()).
+ * every event to claims (claim.c, dmaown_bus_event()), and the late ones to
+ * the quarantine (quarantine.c) too.
  *
  * Three per bus. The late one is registered after the IOMMU core's
  * notifier, with the same priority (0), so it runs after it: at ADD_DEVICE
@@ -31,6 +32,7 @@ static int dmaown_bus_notify_late(struct notifier_block *nb,
 	 * accounting here, only the ones that can break an owned group.
 	 */
 	dmaown_bus_event(data, action, DMAOWN_EVENT_LATE);
+	dmaown_quarantine_bus_event(data, action);
 	return NOTIFY_DONE;
 }
 

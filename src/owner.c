@@ -15,9 +15,17 @@
  */
 #include "owner.h"
 
+/*
+ * The owner cookie: the core compares it and never dereferences it. One
+ * for every claim, so that a claim can take another's place (a quarantine
+ * hold handed to a file) with nothing to tell the core; dmaown itself never
+ * lets two of its claims own one group.
+ */
+static int dmaown_owner_cookie;
+
 int dmaown_owner_claim(struct dmaown_claim *claim)
 {
-	int ret = iommu_group_claim_dma_owner(claim->group, claim);
+	int ret = iommu_group_claim_dma_owner(claim->group, &dmaown_owner_cookie);
 
 	/*
 	 * The core says EPERM both when a kernel driver is bound and when

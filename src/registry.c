@@ -11,7 +11,9 @@
  *  - devices on their way in and out of a group, while the IOMMU core and
  *    drivers work on them: no claim of their group meanwhile;
  *  - misfits: devices that joined a group while it was owned, whose DMA
- *    setup does not fit their default domain.
+ *    setup does not fit their default domain;
+ *  - quarantined groups: groups with a member in the quarantine list
+ *    (quarantine.c decides which), and how far they are handed to VFIO.
  *
  * It defines dmaown_lock (see "Locking" in dmaown.h), which protects all of
  * it. It calls only the IOMMU and driver cores; claims (claim.c), status
@@ -91,6 +93,19 @@ struct dmaown_misfit {
 };
 
 static LIST_HEAD(dmaown_misfits);
+
+/*
+ * Quarantined groups. RCU (the guard refuses drivers that are not DMA-safe
+ * in them even while nobody holds them); writers hold dmaown_lock. The
+ * group reference is dropped when the last quarantined member leaves, at
+ * BUS_NOTIFY_DEL_DEVICE while it is still a member: no group reference may
+ * outlive the IOMMU core's removal of the group's last device.
+ */
+static LIST_HEAD(dmaown_qgroups);
+
+/* The quarantine list: struct dmaown_qentry (dmaown_lock), and its length. */
+static LIST_HEAD(dmaown_qentry_list);
+static unsigned int dmaown_qentry_count;
 
 static dmaown_bus_type *const dmaown_buses[DMAOWN_NR_BUSES] = { &pci_bus_type, &platform_bus_type };
 
@@ -476,6 +491,7 @@ int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
 		       pid_t *pid, char *comm, u32 *flags)
 {
 	struct dmaown_claim *claim;
+	struct dmaown_qgroup *q;
 	int state = DMAOWN_STATE_FREE;
 
 	*flags = 0;
@@ -491,6 +507,14 @@ int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
 		memcpy(comm, claim->comm, TASK_COMM_LEN);
 		if (state == DMAOWN_STATE_OWNED)
 			*flags |= claim->flags;
+	}
+	q = dmaown_qgroup_find(group);
+	if (q) {
+		*flags |= DMAOWN_GROUP_QUARANTINED;
+		if (q->translated)
+			*flags |= DMAOWN_GROUP_ZERO_WINDOW;
+		if (q->handed_off)
+			*flags |= DMAOWN_GROUP_HANDED_OFF;
 	}
 	if (dmaown_wound_find(group))
 		*flags |= DMAOWN_GROUP_WOUNDED;
@@ -514,8 +538,187 @@ bool dmaown_dev_owned(struct device *dev)
 	return owned;
 }
 
+/**
+ * dmaown_qentry_match() - does @dev match quarantine entry @e?
+ * @e: the entry
+ * @dev: a device; only PCI devices match
+ *
+ * Context: any: it reads the device's fixed identity only.
+ */
+bool dmaown_qentry_match(const struct dmaown_qentry *e, struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return false;
+	pdev = to_pci_dev(dev);
+	if (e->by_id)
+		return pdev->vendor == e->vendor && pdev->device == e->device;
+	return pci_domain_nr(pdev->bus) == e->domain &&
+	       pdev->bus->number == e->bus && pdev->devfn == e->devfn;
+}
+
+/* Context: Caller holds dmaown_lock. */
+struct dmaown_qentry *dmaown_qentry_find(const char *spec)
+{
+	struct dmaown_qentry *e;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry(e, &dmaown_qentry_list, node)
+		if (!strcmp(e->spec, spec))
+			return e;
+	return NULL;
+}
+
+/* Context: Caller holds dmaown_lock; @e is the registry's from now on. */
+void dmaown_qentry_add(struct dmaown_qentry *e)
+{
+	lockdep_assert_held(&dmaown_lock);
+	list_add_tail(&e->node, &dmaown_qentry_list);
+	WRITE_ONCE(dmaown_qentry_count, dmaown_qentry_count + 1);
+}
+
+/* Context: Caller holds dmaown_lock; frees @e. */
+void dmaown_qentry_del(struct dmaown_qentry *e)
+{
+	lockdep_assert_held(&dmaown_lock);
+	list_del(&e->node);
+	WRITE_ONCE(dmaown_qentry_count, dmaown_qentry_count - 1);
+	kfree(e);
+}
+
+/* The list itself, to walk. Context: Caller holds dmaown_lock. */
+struct list_head *dmaown_qentries(void)
+{
+	lockdep_assert_held(&dmaown_lock);
+	return &dmaown_qentry_list;
+}
+
+/* Context: any; a snapshot, for the notifiers' fast path. */
+unsigned int dmaown_nr_qentries(void)
+{
+	return READ_ONCE(dmaown_qentry_count);
+}
+
+static bool dmaown_dev_listed(struct device *dev)
+{
+	struct dmaown_qentry *e;
+
+	list_for_each_entry(e, &dmaown_qentry_list, node)
+		if (dmaown_qentry_match(e, dev))
+			return true;
+	return false;
+}
+
+/**
+ * dmaown_dev_quarantined() - is @dev in the quarantine list?
+ * @dev: a device
+ *
+ * Context: Takes dmaown_lock; may sleep.
+ */
+bool dmaown_dev_quarantined(struct device *dev)
+{
+	bool listed;
+
+	mutex_lock(&dmaown_lock);
+	listed = dmaown_dev_listed(dev);
+	mutex_unlock(&dmaown_lock);
+	return listed;
+}
+
+static int dmaown_listed_one(struct device *dev, void *data)
+{
+	return dev != data && dmaown_dev_listed(dev);
+}
+
+/**
+ * dmaown_group_quarantined_without() - is a member of @group other than
+ * @except in the quarantine list?
+ * @group: the group
+ * @except: a member to leave out (on its way out), or NULL
+ *
+ * Context: Caller holds dmaown_lock; takes group->mutex.
+ */
+bool dmaown_group_quarantined_without(struct iommu_group *group, struct device *except)
+{
+	lockdep_assert_held(&dmaown_lock);
+	return iommu_group_for_each_dev(group, except, dmaown_listed_one) > 0;
+}
+
+/**
+ * dmaown_qgroup_find() - the quarantine record of @group
+ * @group: the group
+ *
+ * Context: rcu_read_lock() or dmaown_lock held. Safe in the probe guard.
+ * Return: the record, or NULL when @group is not quarantined.
+ */
+struct dmaown_qgroup *dmaown_qgroup_find(struct iommu_group *group)
+{
+	struct dmaown_qgroup *q;
+
+	list_for_each_entry_rcu(q, &dmaown_qgroups, node, lockdep_is_held(&dmaown_lock))
+		if (q->group == group)
+			return q;
+	return NULL;
+}
+
+/**
+ * dmaown_qgroup_get() - the quarantine record of @group, made if need be
+ * @group: the group; referenced by a new record
+ *
+ * Context: Caller holds dmaown_lock.
+ * Return: the record, or NULL when out of memory.
+ */
+struct dmaown_qgroup *dmaown_qgroup_get(struct iommu_group *group)
+{
+	struct dmaown_qgroup *q;
+
+	lockdep_assert_held(&dmaown_lock);
+	q = dmaown_qgroup_find(group);
+	if (q)
+		return q;
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return NULL;
+	q->group = iommu_group_ref_get(group);
+	q->id = iommu_group_id(group);
+	list_add_tail_rcu(&q->node, &dmaown_qgroups);
+	return q;
+}
+
+/**
+ * dmaown_qgroup_del() - @q->group is no longer quarantined
+ * @q: the record; freed after an RCU grace period
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_qgroup_del(struct dmaown_qgroup *q)
+{
+	lockdep_assert_held(&dmaown_lock);
+	list_del_rcu(&q->node);
+	iommu_group_put(q->group);
+	kfree_rcu(q, rcu);
+}
+
+/**
+ * dmaown_qgroup_for_each() - call @fn for each quarantine record
+ * @fn: the callback; it may delete the record it is given
+ * @data: for @fn
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_qgroup_for_each(void (*fn)(struct dmaown_qgroup *q, void *data), void *data)
+{
+	struct dmaown_qgroup *q, *tmp;
+
+	lockdep_assert_held(&dmaown_lock);
+	list_for_each_entry_safe(q, tmp, &dmaown_qgroups, node)
+		fn(q, data);
+}
+
 void dmaown_registry_exit(void)
 {
+	struct dmaown_qgroup *q, *qtmp;
 	struct dmaown_joining *j, *jtmp;
 	struct dmaown_misfit *m, *mtmp;
 	struct dmaown_leaving *l, *ltmp;
@@ -536,6 +739,12 @@ void dmaown_registry_exit(void)
 		put_device(j->dev);
 		kfree(j);
 	}
+	/* The quarantine list pins the module: it is empty, and so is this. */
+	mutex_lock(&dmaown_lock);
+	WARN_ON(!list_empty(&dmaown_qentry_list));
+	list_for_each_entry_safe(q, qtmp, &dmaown_qgroups, node)
+		dmaown_qgroup_del(q);
+	mutex_unlock(&dmaown_lock);
 }
 
 /**
@@ -548,6 +757,19 @@ void dmaown_owned_publish(struct dmaown_claim *claim)
 {
 	lockdep_assert_held(&dmaown_lock);
 	list_add_tail_rcu(&claim->node, &dmaown_owned);
+}
+
+/**
+ * dmaown_owned_replace() - @new owns the group @old owned, with no gap
+ * @old: a published claim; freed with kfree_rcu() after this
+ * @new: a claim of the same group, not published
+ *
+ * Context: Caller holds dmaown_lock.
+ */
+void dmaown_owned_replace(struct dmaown_claim *old, struct dmaown_claim *new)
+{
+	lockdep_assert_held(&dmaown_lock);
+	list_replace_rcu(&old->node, &new->node);
 }
 
 /**

@@ -74,6 +74,8 @@ int dmaown_group_status(struct dmaown_file *file,
 			goto out_free_infos;
 		if (infos[i].flags & DMAOWN_DEVICE_BLOCKS_CLAIM)
 			viable = false;
+		if (dmaown_dev_quarantined(devs[i]))
+			infos[i].flags |= DMAOWN_DEVICE_QUARANTINED;
 	}
 
 	state = dmaown_group_owner(file, group, &pid, comm, &flags);

@@ -45,6 +45,7 @@
  *                kprobes are enabled again;
  *  - EINTR:      a signal came while waiting for a device (a driver busy
  *                binding or unbinding it); nothing was done;
+ *  - EEXIST:     QUARANTINE_ADD of a device already in the quarantine list;
  *  - EPERM:      the opener lacks CAP_SYS_ADMIN (checked at open()).
  *
  * An ioctl that fails has changed nothing. In particular, when the reply
@@ -55,7 +56,7 @@
  * that fills its array without a NUL is EINVAL.
  */
 
-#define DMAOWN_API_VERSION 2
+#define DMAOWN_API_VERSION 3
 
 #define DMAOWN_TYPE 0xD7
 
@@ -67,11 +68,14 @@ enum {
 	DMAOWN_CMD_GROUP_RELEASE,
 	DMAOWN_CMD_DEVICE_CLAIM,
 	DMAOWN_CMD_DEVICE_RELEASE,
+	DMAOWN_CMD_QUARANTINE_ADD,
+	DMAOWN_CMD_QUARANTINE_REMOVE,
 };
 
 #define DMAOWN_NAME_LEN 64
 #define DMAOWN_BUS_LEN 32
 #define DMAOWN_COMM_LEN 16
+#define DMAOWN_SPEC_LEN 32
 
 /**
  * enum dmaown_info_flags - dmaown_info.out_flags
@@ -148,11 +152,14 @@ enum dmaown_domain {
  *	default domain translates, and a kernel driver would fault. Drivers
  *	that are not DMA-safe are refused (EBUSY) until the device is removed
  *	and rescanned (API 2)
+ * @DMAOWN_DEVICE_QUARANTINED: the device matches an entry of the
+ *	quarantine list (API 3)
  */
 enum dmaown_device_flags {
 	DMAOWN_DEVICE_DMA_SAFE = 1 << 0,
 	DMAOWN_DEVICE_BLOCKS_CLAIM = 1 << 1,
 	DMAOWN_DEVICE_NEEDS_RESCAN = 1 << 2,
+	DMAOWN_DEVICE_QUARANTINED = 1 << 3,
 };
 
 /**
@@ -197,6 +204,19 @@ struct dmaown_device_info {
  *	a blocking domain, and claims fail with EBUSY.
  * @DMAOWN_GROUP_MEMBER_LEAVING: a member is being removed right now:
  *	claims fail with EBUSY until it is gone.
+ * @DMAOWN_GROUP_QUARANTINED: a member is in the quarantine list: the group
+ *	never goes back to its default domain behind the admin's back. While
+ *	no file owns it and it is not handed to VFIO, dmaown holds it
+ *	(@DMAOWN_GROUP_HELD). A file's claim takes it over as it is, and gives
+ *	it back to the quarantine when it ends (API 3).
+ * @DMAOWN_GROUP_ZERO_WINDOW: the group's default domain translates and maps
+ *	nothing for a DMA-safe driver, so handing the group to VFIO passes
+ *	through no identity domain (API 3). Without it a hand-off opens a DMA
+ *	window and happens only with dmaown.handoff_window=1.
+ * @DMAOWN_GROUP_HANDED_OFF: quarantined, and handed to VFIO: vfio-pci is
+ *	bound to a member and dmaown let go of the group, so that VFIO can
+ *	take it. Kernel drivers that are not DMA-safe stay refused; dmaown
+ *	takes the group back when vfio-pci lets go of its last member (API 3).
  */
 enum dmaown_group_flags {
 	DMAOWN_GROUP_REVOKED = 1 << 0,
@@ -207,6 +227,9 @@ enum dmaown_group_flags {
 	DMAOWN_GROUP_HELD = 1 << 5,
 	DMAOWN_GROUP_RESV_DIRECT = 1 << 6,
 	DMAOWN_GROUP_MEMBER_LEAVING = 1 << 7,
+	DMAOWN_GROUP_QUARANTINED = 1 << 8,
+	DMAOWN_GROUP_ZERO_WINDOW = 1 << 9,
+	DMAOWN_GROUP_HANDED_OFF = 1 << 10,
 };
 
 /**
@@ -304,5 +327,41 @@ struct dmaown_device {
 
 #define DMAOWN_DEVICE_CLAIM _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_CLAIM)
 #define DMAOWN_DEVICE_RELEASE _IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_RELEASE)
+
+/**
+ * struct dmaown_quarantine - ioctl(DMAOWN_QUARANTINE_ADD),
+ *	ioctl(DMAOWN_QUARANTINE_REMOVE)
+ * @size: sizeof(struct dmaown_quarantine)
+ * @flags: must be 0
+ * @spec: one PCI device, by address ("0000:03:00.0", or "03:00.0" for
+ *	domain 0) or by "vendor:device" ID ("1234:11e8", four hex digits
+ *	each), NUL-terminated
+ *
+ * The quarantine list names the PCI devices whose IOMMU groups dmaown keeps
+ * blocked with no file open: from the moment a matching device is present
+ * (at load, or when it is hot-added, before any driver can bind to it),
+ * until the entry is removed. It is the module parameter quarantine= (a
+ * comma-separated list of the same specs), which reads back in canonical
+ * form. While a group is quarantined, drivers that are not DMA-safe may not
+ * bind to its devices; vfio-pci and pci-stub may. A device already bound to
+ * a driver that is not DMA-safe is left as it is: QUARANTINE_ADD of its
+ * address fails with EBUSY; an ID or a boot-time entry that matches it
+ * waits, and takes the group when that driver unbinds.
+ *
+ * QUARANTINE_ADD: EINVAL for a malformed spec, EEXIST when it is listed,
+ * ENODEV when a matching device has no IOMMU group, EBUSY as above, ENOSPC
+ * when the list is full (32 entries). QUARANTINE_REMOVE: ENOENT when it is
+ * not listed, EBUSY while a dmaown file or VFIO holds a group it keeps; a
+ * group held by the quarantine goes back to its default domain. Neither
+ * writes anything back.
+ */
+struct dmaown_quarantine {
+	__u32 size;
+	__u32 flags;
+	char spec[DMAOWN_SPEC_LEN];
+};
+
+#define DMAOWN_QUARANTINE_ADD _IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_ADD)
+#define DMAOWN_QUARANTINE_REMOVE _IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_REMOVE)
 
 #endif /* _UAPI_LINUX_DMAOWN_H */
