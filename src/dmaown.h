@@ -181,7 +181,6 @@ struct dmaown_qgroup {
 /* main.c: module parameters */
 bool dmaown_safe_driver_listed(const char *name);
 bool dmaown_safe_drivers_set(void);
-bool dmaown_handoff_window(void);
 
 /* registry.c: groups by id, and what dmaown knows of each */
 extern struct mutex dmaown_lock;
@@ -259,6 +258,7 @@ void dmaown_quarantine_exit(void);
 int dmaown_quarantine_add(const char *spec);
 int dmaown_quarantine_remove(const char *spec);
 void dmaown_quarantine_bus_event(struct device *dev, unsigned long action);
+bool dmaown_handoff_window(void);
 
 /* viability.c: a group's devices and their drivers */
 int dmaown_group_devices(struct iommu_group *group, struct device ***devsp);

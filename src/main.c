@@ -27,22 +27,6 @@ module_param(safe_drivers, charp, 0444);
 MODULE_PARM_DESC(safe_drivers,
 		 "Comma-separated extra DMA-safe driver names, allowed to stay bound in an owned group (kernels without driver_managed_dma only)");
 
-static bool handoff_window;
-module_param(handoff_window, bool, 0644);
-MODULE_PARM_DESC(handoff_window,
-		 "Hand quarantined groups to VFIO even where their default domain is identity, through a DMA window (default: only where it translates)");
-
-/**
- * dmaown_handoff_window() - may a quarantined group go to VFIO through an
- * identity default domain?
- *
- * Context: any.
- */
-bool dmaown_handoff_window(void)
-{
-	return READ_ONCE(handoff_window);
-}
-
 static char dmaown_safe_buf[256];
 static const char *dmaown_safe[DMAOWN_MAX_SAFE_DRIVERS];
 static unsigned int dmaown_nr_safe;

@@ -403,19 +403,21 @@ static bool dmaown_quarantine_lifts_busy(struct list_head *list,
 
 struct dmaown_qcheck {
 	struct dmaown_qentry *e;
+	bool acted;	/* the quarantine acted: check that it holds */
 	int ret;
 };
 
 /*
- * A device @e matches: with @check->ret -ENODEV for one with no IOMMU
- * group, and, once the quarantine acted, -EBUSY for one whose group is
- * neither held, owned by a file nor handed to VFIO.
+ * A device @check->e matches: -ENODEV for one with no IOMMU group; once the
+ * quarantine acted, -EBUSY for one whose group is neither held, owned by a
+ * file nor handed to VFIO.
  */
 static int dmaown_qcheck_one(struct device *dev, void *data)
 {
 	struct dmaown_qcheck *check = data;
 	struct iommu_group *group;
 	struct dmaown_qgroup *q;
+	bool kept;
 
 	if (!dmaown_qentry_match(check->e, dev))
 		return 0;
@@ -426,30 +428,28 @@ static int dmaown_qcheck_one(struct device *dev, void *data)
 		check->ret = -ENODEV;
 		return 1;
 	}
-	if (check->ret == -EBUSY) {
+	if (check->acted) {
 		mutex_lock(&dmaown_lock);
 		q = dmaown_qgroup_find(group);
-		if (q && (dmaown_owned_lookup_rcu(group) || q->handed_off))
-			check->ret = 0;
+		kept = q && (dmaown_owned_lookup_rcu(group) || q->handed_off);
 		mutex_unlock(&dmaown_lock);
-		if (check->ret) {
-			pr_warn("quarantine: %s: not quarantined: its group %d is bound to a driver that is not DMA-safe, or held by another owner\n",
+		if (!kept) {
+			pr_warn("quarantine: %s: not quarantined: a driver that is not DMA-safe is bound in its group %d, or another owner holds it\n",
 				dev_name(dev), iommu_group_id(group));
-			iommu_group_put(group);
-			return 1;
+			check->ret = -EBUSY;
 		}
-		check->ret = -EBUSY;
 	}
 	iommu_group_put(group);
-	return 0;
+	return check->ret ? 1 : 0;
 }
 
-static int dmaown_qentry_check(struct dmaown_qentry *e, int what)
+/* 0, or why a device @e matches is not (-ENODEV) or, @acted, not kept (-EBUSY) */
+static int dmaown_qentry_check(struct dmaown_qentry *e, bool acted)
 {
-	struct dmaown_qcheck check = { .e = e, .ret = what };
+	struct dmaown_qcheck check = { .e = e, .acted = acted };
 
 	bus_for_each_dev(&pci_bus_type, NULL, &check, dmaown_qcheck_one);
-	return check.ret == what ? 0 : check.ret;
+	return check.ret;
 }
 
 /**
@@ -475,8 +475,7 @@ int dmaown_quarantine_add(const char *spec)
 		return ret;
 	}
 	mutex_lock(&dmaown_quarantine_mutex);
-	/* -ENODEV, the walk with nothing done yet */
-	ret = dmaown_qentry_check(e, -ENODEV);
+	ret = dmaown_qentry_check(e, false);	/* nothing done yet */
 	mutex_lock(&dmaown_lock);
 	if (!ret && dmaown_qentry_find(e->spec))
 		ret = -EEXIST;
@@ -490,7 +489,7 @@ int dmaown_quarantine_add(const char *spec)
 		goto out_unlock;
 	}
 	dmaown_quarantine_resync();
-	ret = dmaown_qentry_check(e, -EBUSY);
+	ret = dmaown_qentry_check(e, true);
 	if (ret) {
 		/* Take it back: the groups it made quarantined are lifted. */
 		mutex_lock(&dmaown_lock);
@@ -598,6 +597,41 @@ static const struct kernel_param_ops dmaown_quarantine_param_ops = {
 module_param_cb(quarantine, &dmaown_quarantine_param_ops, NULL, 0644);
 MODULE_PARM_DESC(quarantine,
 		 "Comma-separated PCI devices, by address (0000:03:00.0) or vendor:device (1234:11e8), whose IOMMU groups dmaown keeps blocked with no file open");
+
+static bool handoff_window;
+
+/* A change of handoff_window= may hand groups to VFIO, or take them back. */
+static int dmaown_handoff_window_set(const char *val, const struct kernel_param *kp)
+{
+	int ret;
+
+	if (READ_ONCE(dmaown_quarantine_live) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = param_set_bool(val, kp);
+	if (!ret && READ_ONCE(dmaown_quarantine_live))
+		schedule_work(&dmaown_quarantine_work);
+	return ret;
+}
+
+static const struct kernel_param_ops dmaown_handoff_window_ops = {
+	.set = dmaown_handoff_window_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(handoff_window, &dmaown_handoff_window_ops, &handoff_window, 0644);
+MODULE_PARM_DESC(handoff_window,
+		 "Hand quarantined groups to VFIO even where their default domain is identity, through a DMA window (default: only where it translates)");
+
+/**
+ * dmaown_handoff_window() - may a quarantined group go to VFIO through an
+ * identity default domain?
+ *
+ * Context: any.
+ */
+bool dmaown_handoff_window(void)
+{
+	return READ_ONCE(handoff_window);
+}
 
 /**
  * dmaown_quarantine_init() - act on the list given at load time

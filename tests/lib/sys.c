@@ -605,6 +605,35 @@ int dmaown_device_release(int fd, const char *name, const char *bus)
 	return device_ioctl(fd, DMAOWN_DEVICE_RELEASE, name, bus, NULL);
 }
 
+static int quarantine_ioctl(int fd, unsigned long req, const char *spec)
+{
+	struct dmaown_quarantine q = { .size = sizeof(q) };
+
+	scopy(q.spec, sizeof(q.spec), spec);
+	return ioctl(fd, req, &q);
+}
+
+int dmaown_quarantine_add(int fd, const char *spec)
+{
+	return quarantine_ioctl(fd, DMAOWN_QUARANTINE_ADD, spec);
+}
+
+int dmaown_quarantine_remove(int fd, const char *spec)
+{
+	return quarantine_ioctl(fd, DMAOWN_QUARANTINE_REMOVE, spec);
+}
+
+int quarantine_param(char *buf, size_t len)
+{
+	return sysfs_read("/sys/module/dmaown/parameters/quarantine", buf, len);
+}
+
+int quarantine_param_set(const char *list)
+{
+	/* a write of no byte does not reach the kernel */
+	return sysfs_write("/sys/module/dmaown/parameters/quarantine", list[0] ? list : "\n");
+}
+
 int poll_revents(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN | POLLPRI };

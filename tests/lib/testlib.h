@@ -138,6 +138,11 @@ int dmaown_group_claim(int fd, uint32_t gid);
 int dmaown_group_release(int fd, uint32_t gid);
 int dmaown_device_claim(int fd, const char *name, const char *bus, uint32_t *gid);
 int dmaown_device_release(int fd, const char *name, const char *bus);
+/* the quarantine list: ioctls (0 or -1 with errno), and the parameter */
+int dmaown_quarantine_add(int fd, const char *spec);
+int dmaown_quarantine_remove(int fd, const char *spec);
+int quarantine_param(char *buf, size_t len);	  /* length, newline stripped, or -errno */
+int quarantine_param_set(const char *list);	  /* 0 or -errno */
 /* revents of a poll(POLLIN|POLLPRI) on @fd after at most @timeout_ms */
 int poll_revents(int fd, int timeout_ms);
 

@@ -19,6 +19,7 @@ static const struct command *const commands[] = {
 	&cmd_list,
 	&cmd_status,
 	&cmd_claim,
+	&cmd_quarantine,
 	&cmd_info,
 };
 

@@ -49,6 +49,12 @@ static const struct {
 	{ DMAOWN_GROUP_RESV_DIRECT, "resv_direct",
 	  "Firmware direct-mapped region (RMRR): claims are refused" },
 	{ DMAOWN_GROUP_MEMBER_LEAVING, "member_leaving", "A member is being removed" },
+	{ DMAOWN_GROUP_QUARANTINED, "quarantined",
+	  "Quarantined: never back on its default domain while listed (dmaownctl quarantine list)" },
+	{ DMAOWN_GROUP_ZERO_WINDOW, "zero_window",
+	  "Hand-off to VFIO: zero-window (its default domain translates and maps nothing)" },
+	{ DMAOWN_GROUP_HANDED_OFF, "handed_off",
+	  "Handed to VFIO: vfio-pci is bound; dmaown takes it back when vfio-pci lets go" },
 };
 
 #define REVOKE_CAUSES (DMAOWN_GROUP_MEMBER_LOST | DMAOWN_GROUP_DRIVER_SLIPPED | \
@@ -72,7 +78,8 @@ static void print_reasons(FILE *f, __u32 flags, const char *first, const char *p
 	static const __u32 order[] = {
 		DMAOWN_GROUP_REVOKED, DMAOWN_GROUP_HELD, DMAOWN_GROUP_WOUNDED,
 		DMAOWN_GROUP_RESV_DIRECT, DMAOWN_GROUP_MEMBER_LEAVING, DMAOWN_GROUP_MEMBER_LOST,
-		DMAOWN_GROUP_GUARD_DISARMED, DMAOWN_GROUP_DRIVER_SLIPPED,
+		DMAOWN_GROUP_GUARD_DISARMED, DMAOWN_GROUP_DRIVER_SLIPPED, DMAOWN_GROUP_QUARANTINED,
+		DMAOWN_GROUP_HANDED_OFF, DMAOWN_GROUP_ZERO_WINDOW,
 	};
 	__u32 known = 0, bit;
 	size_t i, k, nc;
@@ -125,6 +132,9 @@ void holder_text(const struct gstat *g, char *buf, size_t len)
 				comm[i] = '?';
 		snprintf(buf, len, "held by %s[%u] through %s", comm[0] ? comm : "?",
 			 g->st.out_owner_pid, DMAOWN_NODE);
+	} else if ((g->st.out_group_flags & DMAOWN_GROUP_HELD) &&
+		   (g->st.out_group_flags & DMAOWN_GROUP_QUARANTINED)) {
+		snprintf(buf, len, "held by the quarantine");
 	} else if (g->st.out_group_flags & DMAOWN_GROUP_HELD) {
 		snprintf(buf, len, "held by dmaown");
 	} else {
@@ -409,6 +419,7 @@ void json_group(struct json *j, const char *key, const struct gstat *g)
 		json_bool(j, "dma_safe", d->flags & DMAOWN_DEVICE_DMA_SAFE);
 		json_bool(j, "blocks_claim", dev_blocks(g, d));
 		json_bool(j, "needs_rescan", d->flags & DMAOWN_DEVICE_NEEDS_RESCAN);
+		json_bool(j, "quarantined", d->flags & DMAOWN_DEVICE_QUARANTINED);
 		if (pci_names_read(bus[0] ? bus : "pci", name, &p)) {
 			snprintf(buf, sizeof(buf), "%06x", p.class);
 			json_str(j, "class", buf, SIZE_MAX);
