@@ -14,6 +14,7 @@
  */
 #include <limits.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
@@ -194,6 +195,27 @@ TEST_F(q, bad_input_changes_nothing)
 	EXPECT_EQ(0, kmsg_count_bad(&self->k));
 	if (self->dma)
 		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
+}
+
+/* Neither ioctl writes back: an argument in a read-only page works. */
+TEST_F(q, readonly_argument_works)
+{
+	struct dmaown_quarantine *q;
+	struct dmaown_group_status st;
+
+	q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	q->size = sizeof(*q);
+	strcpy(q->spec, EDU_LONE);
+	ASSERT_OK(mprotect(q, 4096, PROT_READ));
+	EXPECT_OK(ioctl(self->fd, DMAOWN_QUARANTINE_ADD, q));
+	EXPECT_EQ(DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HELD,
+		  group_flags(self->fd, self->gid, &st) & QFLAGS);
+	EXPECT_OK(ioctl(self->fd, DMAOWN_QUARANTINE_REMOVE, q));
+	EXPECT_EQ(0, group_flags(self->fd, self->gid, &st) & QFLAGS);
+	/* and a bad pointer is EFAULT, changing nothing */
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, DMAOWN_QUARANTINE_ADD, (void *)8));
+	munmap(q, 4096);
 }
 
 /* --- held with no file -------------------------------------------------------- */

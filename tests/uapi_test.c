@@ -424,7 +424,7 @@ TEST(unknown_ioctl_is_enotty)
 {
 	static const unsigned long bad[] = {
 		_IO(DMAOWN_TYPE, DMAOWN_CMD_BASE - 1),
-		_IO(DMAOWN_TYPE, DMAOWN_CMD_DEVICE_RELEASE + 1),
+		_IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_REMOVE + 1),
 		_IO(DMAOWN_TYPE, 0xff),
 		_IO(DMAOWN_TYPE, 0),
 		_IO('x', DMAOWN_CMD_GET_INFO),
