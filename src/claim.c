@@ -430,23 +430,25 @@ static void dmaown_clear_master_driverless(struct iommu_group *group)
 
 /*
  * Take quarantined @q->group: a claim no file owns. A claim that fails is
- * left in *@failed for the caller to free once dmaown_lock is dropped.
+ * left in *@failed for the caller to free once dmaown_lock is dropped. A
+ * legacy claim drops dmaown_lock on its way: @q may be gone after it.
  */
 static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **failed)
 {
+	struct iommu_group *group = q->group;
 	struct dmaown_claim *claim;
-	int ret;
+	int ret, id = q->id;
 
 	claim = kzalloc(sizeof(*claim), GFP_KERNEL);
 	if (!claim)
 		return -ENOMEM;
-	claim->group = iommu_group_ref_get(q->group);
-	claim->id = q->id;
+	claim->group = iommu_group_ref_get(group);
+	claim->id = id;
 	strscpy(claim->comm, "quarantine", sizeof(claim->comm));
 	INIT_LIST_HEAD(&claim->devices);
 
 	dmaown_qgroup_look(q);
-	ret = dmaown_group_refusal(q->group, q->id);
+	ret = dmaown_group_refusal(group, id);
 	if (!ret)
 		ret = dmaown_claim_take(claim);
 	if (ret) {
@@ -455,8 +457,8 @@ static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **faile
 	}
 	list_add_tail(&claim->file_node, &dmaown_held);
 	__module_get(THIS_MODULE);
-	dmaown_clear_master_driverless(q->group);
-	pr_info("group %d: quarantined: blocked, held by dmaown\n", q->id);
+	dmaown_clear_master_driverless(group);
+	pr_info("group %d: quarantined: blocked, held by dmaown\n", id);
 	return 0;
 }
 
@@ -472,14 +474,16 @@ static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **faile
  * A group a file owns stays the file's: it comes back to the quarantine at
  * the file's release.
  *
- * Context: Caller holds dmaown_lock.
+ * Context: Caller holds dmaown_lock. With @may_take, a legacy claim drops
+ * and retakes it: @q may be gone when this returns.
  */
 void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
 			      struct dmaown_claim **failed)
 {
 	struct dmaown_claim *claim = dmaown_owned_lookup_rcu(q->group);
-	bool ready, allowed;
-	int ret;
+	struct iommu_group *group;
+	bool ready, allowed, told;
+	int ret, id;
 
 	lockdep_assert_held(&dmaown_lock);
 	if (claim && claim->file) {
@@ -512,11 +516,16 @@ void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
 	q->handed_off = false;
 	if (!may_take)
 		return;
+	group = q->group;
+	id = q->id;
+	told = q->told;
 	ret = dmaown_hold_take(q, failed);
-	if (ret && !q->told)
+	q = dmaown_qgroup_find(group);	/* the take may have dropped dmaown_lock */
+	if (ret && !told)
 		pr_warn("group %d: quarantined, but not held (%d): a driver that is not DMA-safe is bound, or another owner holds it, or a member is coming or going; held once that ends\n",
-			q->id, ret);
-	q->told = ret;
+			id, ret);
+	if (q)
+		q->told = ret;
 }
 
 /**
