@@ -762,22 +762,12 @@ FIXTURE(vfio) {
 
 FIXTURE_SETUP(vfio)
 {
-	int ret;
-
 	self->fd = -1;
 	self->v.container = self->v.group = self->v.device = -1;
 	self->gid = pci_group(EDU_LONE);
 	ASSERT_LE(0, self->gid);
-	if (!path_exists("/sys/bus/pci/drivers/vfio-pci"))
-		run("modprobe vfio-pci >/dev/null 2>&1");
-	ASSERT_TRUE(path_exists("/sys/bus/pci/drivers/vfio-pci"));
 	ASSERT_TRUE(pci_has_driver(EDU_LONE, ""));
-	ASSERT_OK(pci_set_override(EDU_LONE, "vfio-pci"));
-	ret = pci_bind(EDU_LONE, "vfio-pci");
-	if (ret)
-		TH_LOG("bind vfio-pci: %s", strerror(-ret));
-	ASSERT_EQ(0, ret);
-	ASSERT_TRUE(pci_has_driver(EDU_LONE, "vfio-pci"));
+	ASSERT_EQ(0, pci_bind_vfio(EDU_LONE));
 	self->fd = dmaown_open();
 	ASSERT_LE(0, self->fd);
 }
@@ -787,9 +777,7 @@ FIXTURE_TEARDOWN(vfio)
 	vfio_close(&self->v);
 	if (self->fd >= 0)
 		close(self->fd);
-	if (pci_has_driver(EDU_LONE, "vfio-pci"))
-		EXPECT_OK(pci_unbind(EDU_LONE));
-	EXPECT_OK(pci_set_override(EDU_LONE, NULL));
+	EXPECT_OK(pci_unbind_vfio(EDU_LONE));
 	EXPECT_TRUE(pci_has_driver(EDU_LONE, ""));
 }
 
@@ -892,14 +880,8 @@ TEST_F(vfio, dmaown_refused_while_vfio_owns)
 	if (err)
 		TH_LOG("VFIO: %s: %s", step, th_errname(err));
 	ASSERT_EQ(0, err);
-	ASSERT_OK(dmaown_status(self->fd, self->gid, &st, NULL, 0));
-	EXPECT_EQ(DMAOWN_STATE_BUSY, st.out_state);
-	EXPECT_EQ(0, st.out_owner_pid);
 	/* type1's paging domain: neither the default nor a blocking one */
-	EXPECT_EQ(DMAOWN_DOMAIN_OTHER, st.out_domain);
-	EXPECT_ERRNO(EBUSY, dmaown_group_claim(self->fd, self->gid));
-	EXPECT_ERRNO(EBUSY, dmaown_device_claim(self->fd, EDU_LONE, "pci", NULL));
-	EXPECT_EQ(DMAOWN_STATE_BUSY, dmaown_state(self->fd, self->gid));
+	EXPECT_TRUE(dmaown_held_elsewhere(self->fd, self->gid, EDU_LONE));
 
 	/* once VFIO lets go, dmaown works */
 	vfio_close(&self->v);

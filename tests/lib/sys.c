@@ -349,6 +349,35 @@ int nic_transmit(const char *bdf)
 	return 0;
 }
 
+int pci_bind_vfio(const char *bdf)
+{
+	int ret;
+
+	if (!path_exists("/sys/bus/pci/drivers/vfio-pci"))
+		run("modprobe vfio-pci >/dev/null 2>&1");
+	/* vfio-pci has no id table: it binds through driver_override only */
+	ret = pci_set_override(bdf, "vfio-pci");
+	if (!ret)
+		ret = pci_bind(bdf, "vfio-pci");
+	if (!ret && !pci_has_driver(bdf, "vfio-pci"))
+		ret = -ENXIO;
+	if (ret) {
+		printf("# bind %s to vfio-pci: %s\n", bdf, strerror(-ret));
+		pci_set_override(bdf, NULL);
+	}
+	return ret;
+}
+
+int pci_unbind_vfio(const char *bdf)
+{
+	int ret = 0, ret2;
+
+	if (pci_has_driver(bdf, "vfio-pci"))
+		ret = pci_unbind(bdf);
+	ret2 = pci_set_override(bdf, NULL);
+	return ret ?: ret2;
+}
+
 int pci_ensure_driver(const char *bdf, const char *drv)
 {
 	char cur[NAME_LEN];
@@ -632,6 +661,44 @@ int quarantine_param_set(const char *list)
 {
 	/* a write of no byte does not reach the kernel */
 	return sysfs_write("/sys/module/dmaown/parameters/quarantine", list[0] ? list : "\n");
+bool dmaown_held_elsewhere(int fd, int gid, const char *bdf)
+{
+	struct dmaown_group_status st;
+	bool ok = true;
+
+	if (dmaown_status(fd, gid, &st, NULL, 0)) {
+		printf("# group %d: GROUP_STATUS: %m\n", gid);
+		return false;
+	}
+	/* another kernel owner: busy, no dmaown owner, a domain of its own */
+	if (st.out_state != DMAOWN_STATE_BUSY || st.out_owner_pid ||
+	    st.out_domain != DMAOWN_DOMAIN_OTHER) {
+		printf("# group %d: state %u, owner pid %u, domain %u: not held elsewhere\n", gid,
+		       st.out_state, st.out_owner_pid, st.out_domain);
+		ok = false;
+	}
+	if (!dmaown_group_claim(fd, gid)) {
+		printf("# group %d: the group claim worked\n", gid);
+		dmaown_group_release(fd, gid);
+		ok = false;
+	} else if (errno != EBUSY) {
+		printf("# group %d: the group claim failed with %m, want EBUSY\n", gid);
+		ok = false;
+	}
+	if (!dmaown_device_claim(fd, bdf, "pci", NULL)) {
+		printf("# group %d: the device claim of %s worked\n", gid, bdf);
+		dmaown_device_release(fd, bdf, "pci");
+		ok = false;
+	} else if (errno != EBUSY) {
+		printf("# group %d: the device claim of %s failed with %m, want EBUSY\n", gid, bdf);
+		ok = false;
+	}
+	/* and the refusals changed nothing */
+	if (dmaown_state(fd, gid) != DMAOWN_STATE_BUSY) {
+		printf("# group %d: not busy any more after the refused claims\n", gid);
+		ok = false;
+	}
+	return ok;
 }
 
 int poll_revents(int fd, int timeout_ms)

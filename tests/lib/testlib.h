@@ -88,6 +88,10 @@ int pci_wait_driver(const char *bdf, const char *drv, unsigned int timeout_ms);
 int pci_net_if(const char *bdf, char *name, size_t len, unsigned int timeout_ms);
 /* bring a bound NIC up, send a few packets (its DMA engine reads them), take it down */
 int nic_transmit(const char *bdf);
+/* bind a driverless device to vfio-pci (through driver_override): 0 or -errno */
+int pci_bind_vfio(const char *bdf);
+/* unbind it from vfio-pci (if bound) and clear driver_override */
+int pci_unbind_vfio(const char *bdf);
 /* make sure @drv is bound (bind it if the device has no driver) */
 int pci_ensure_driver(const char *bdf, const char *drv);
 /* wait until the device is there (or gone): 0 or -ETIMEDOUT */
@@ -143,6 +147,13 @@ int dmaown_quarantine_add(int fd, const char *spec);
 int dmaown_quarantine_remove(int fd, const char *spec);
 int quarantine_param(char *buf, size_t len);	  /* length, newline stripped, or -errno */
 int quarantine_param_set(const char *list);	  /* 0 or -errno */
+/*
+ * Another kernel owner (VFIO) holds group @gid, as seen through @fd: the
+ * status is busy with no dmaown owner and a domain that is neither the
+ * default nor a blocking one, a group claim and a device claim of @bdf are
+ * refused with EBUSY, and that changed nothing. Prints what differs.
+ */
+bool dmaown_held_elsewhere(int fd, int gid, const char *bdf);
 /* revents of a poll(POLLIN|POLLPRI) on @fd after at most @timeout_ms */
 int poll_revents(int fd, int timeout_ms);
 
