@@ -27,22 +27,12 @@
 
 #include "testlib.h"
 
-#define EDU_ID 0x00
-#define EDU_LIVENESS 0x04
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_RUN 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUF 0x40000
 /*
  * Bytes per transfer: QEMU 7.2's edu_check_range() wants the end of the
  * range strictly inside the buffer, so a whole 4 KiB transfer aborts QEMU
  * ("DMA range ... out of bounds"). Half a page is enough of a witness.
  */
 #define XFER 2048UL
-#define EDU_ID_VALUE 0x010000edu
 #define PAGE 4096UL
 #define CHUNK (2UL << 20)
 #define DMA_TIMEOUT_MS 10000

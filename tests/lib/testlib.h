@@ -240,6 +240,18 @@ struct edu {
 	int compact_saved;
 };
 
+/* edu's BAR0 registers (QEMU hw/misc/edu.c) and its DMA buffer */
+#define EDU_ID 0x00
+#define EDU_ID_VALUE 0x010000edu
+#define EDU_LIVENESS 0x04 /* reads back ~written */
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_RUN 0x1	   /* start; busy while set */
+#define EDU_DMA_TO_RAM 0x2 /* direction: edu buffer -> RAM */
+#define EDU_BUF 0x40000	   /* the 4 KiB buffer, as a DMA address */
+
 enum edu_result {
 	EDU_BLOCKED = 0, /* page B unchanged */
 	EDU_LANDED = 1,	 /* page B holds the pattern */
@@ -260,5 +272,91 @@ int edu_witness(const char *bdf);
 /* a DMAR fault line in the log */
 #define DMAR_FAULT_A "DMAR"
 #define DMAR_FAULT_B "fault"
+
+/* --- an inner VMM: the distribution's QEMU as a real VFIO user ---------- */
+
+/*
+ * vmm_start() runs the guest's qemu-system-x86_64, stopped (-S), with one
+ * device: "-device vfio-pci,host=BDF,addr=05.0" in a 64 MiB q35 machine,
+ * driven through qtest on a socketpair. QEMU does the whole VFIO setup
+ * (container, group, type1 IOMMU, MAP_DMA of its RAM, device fd, BAR
+ * mmap) before it answers, so a VFIO refusal shows as a QEMU that exits
+ * with a message on stderr. The device must be bound to vfio-pci first
+ * (pci_bind_vfio). QEMU gets no file of the test (no /dev/dmaown claim
+ * leaks into it) and dies with the test (PR_SET_PDEATHSIG, and it stays
+ * in the test's process group).
+ *
+ * Every function returns 0 (or a value said below) or a negative errno,
+ * and prints "# vmm: ..." diagnostics. A struct vmm is zeroed or stopped
+ * before vmm_start(); vmm_stop() is always safe, and must come last.
+ */
+#ifndef VMM_QEMU
+#define VMM_QEMU "/usr/bin/qemu-system-x86_64"
+#endif
+#define VMM_LINE 4352		   /* a qtest line: 1 KiB of RAM as hex fits */
+#define VMM_CMD_TIMEOUT_MS 30000 /* per reply, a guard against a hang */
+
+struct vmm {
+	pid_t pid;		 /* the inner QEMU until vmm_stop() reaps it, else 0 */
+	int status;		 /* then its exit code, or 128 + the signal that ended it */
+	char bdf[32];		 /* the device given to it */
+	unsigned int timeout_ms; /* per reply (0: VMM_CMD_TIMEOUT_MS); set after start */
+	char err[8192];		 /* its stderr so far (the beginning), NUL-terminated */
+	size_t err_len;
+	char line[VMM_LINE]; /* the last reply line, without its newline */
+	/* private */
+	int fd, err_fd;
+	char buf[VMM_LINE];
+	size_t buf_len;
+};
+
+/*
+ * Start QEMU with @bdf and wait until it answers qtest with the device at
+ * inner 00:05.0: 0; -ECHILD when QEMU exited by itself (the device was
+ * refused: v->err says why, v->status is its exit code); -ETIMEDOUT (it was
+ * killed), -ENODEV, or another -errno. On failure QEMU is reaped already.
+ */
+int vmm_start(struct vmm *v, const char *bdf);
+/*
+ * One qtest command (printf-style, without the newline), one reply line
+ * into @reply (if not NULL) and v->line: 0 for "OK ...", -EPROTO for any
+ * other reply ("FAIL ..."), -EPIPE when QEMU is gone, -ETIMEDOUT.
+ */
+int vmm_cmd(struct vmm *v, char *reply, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* vmm_cmd() whose reply is "OK VALUE" (inl, readq, ...): the value in @val */
+int vmm_val(struct vmm *v, uint64_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * The inner VM as a driver of an edu at inner 00:05.0: BAR0, memory and
+ * bus mastering, id and liveness, then a DMA round trip of 1 KiB with a
+ * fresh random pattern, inner RAM A -> edu -> inner RAM B (IOVA = inner
+ * guest-physical address, through the host IOMMU and type1's mappings).
+ * enum edu_result for what RAM B holds afterwards (EDU_BLOCKED: untouched),
+ * or a negative errno when the protocol or the device broke (a failed
+ * command, a DMA that never completes, a wrong id): never a verdict.
+ */
+int vmm_edu_dma(struct vmm *v);
+/*
+ * The same, but the edu reads from inner guest-physical @src, not from RAM
+ * A where the pattern is: an address without RAM (VMM_NO_RAM) has no type1
+ * mapping, so the read faults in the host IOMMU (a DMAR fault in the log)
+ * and the pattern cannot land (seen: EDU_GARBLED, the edu writes what the
+ * faulted read gave it). A control that the round trip really goes through
+ * the IOMMU.
+ */
+int vmm_edu_dma_from(struct vmm *v, uint64_t src);
+#define VMM_NO_RAM 0x8000000ull /* 128 MiB: above the inner VM's 64 MiB */
+/* QEMU's stderr (read up to now) contains @s */
+bool vmm_stderr_has(struct vmm *v, const char *s);
+/* QEMU's stderr as "# vmm stderr: " lines */
+void vmm_print_stderr(struct vmm *v);
+/*
+ * Send @sig (SIGTERM: QEMU exits 0; SIGKILL: the crash case), reap QEMU
+ * (SIGKILL after 30 s if it does not end), close everything: its exit code
+ * or 128 + signal, as v->status. Again, or on a vmm that never ran (or
+ * failed to start): v->status, nothing else done.
+ */
+int vmm_stop(struct vmm *v, int sig);
 
 #endif /* DMAOWN_TESTLIB_H */
