@@ -661,6 +661,8 @@ int quarantine_param_set(const char *list)
 {
 	/* a write of no byte does not reach the kernel */
 	return sysfs_write("/sys/module/dmaown/parameters/quarantine", list[0] ? list : "\n");
+}
+
 bool dmaown_held_elsewhere(int fd, int gid, const char *bdf)
 {
 	struct dmaown_group_status st;
