@@ -6,7 +6,9 @@
  * is refused, or waits; a file's claim takes the hold over with no domain
  * switch and gives it back; a hot-added device is held before any driver;
  * vfio-pci hands the group to VFIO where that passes through no identity
- * domain, and only with handoff_window=1 elsewhere.
+ * domain, and only with handoff_window=1 elsewhere; the distribution's QEMU
+ * (tests/lib/vmm.c) then takes it, its DMA lands in the inner VM, and the
+ * edu's DMA to host memory stays blocked outside QEMU's use.
  *
  * Domain switches are recorded by the test-only module dmaown_domtrace
  * (tests/module/). Every test leaves the topology as booted: an empty
@@ -471,6 +473,112 @@ TEST_F(q, vfio_pci_hands_off_only_with_no_window)
 		EXPECT_LE(1, domtrace_count(EDU_LONE, "identity"));
 
 	EXPECT_OK(dmaown_quarantine_remove(self->fd, EDU_LONE));
+	if (changed)
+		EXPECT_OK(group_type_set(self->gid, "identity"));
+	if (self->dma)
+		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+}
+
+/* --- a real VMM: the distribution's QEMU, through VFIO ------------------------ */
+
+/* QEMU takes the device and its DMA lands in the inner VM's RAM: 0 or not */
+static int qemu_cycle(struct __test_metadata *_metadata, int sig)
+{
+	struct vmm v = { 0 };
+	int ret;
+
+	ret = vmm_start(&v, EDU_LONE);
+	if (ret) {
+		vmm_print_stderr(&v);
+		vmm_stop(&v, SIGKILL);
+		return ret;
+	}
+	EXPECT_EQ(EDU_LANDED, vmm_edu_dma(&v));
+	vmm_stop(&v, sig);
+	return 0;
+}
+
+TEST_F_TIMEOUT(q, handed_to_qemu_and_blocked_outside_its_use, 240)
+{
+	struct dmaown_group_status st;
+	char type[32] = "";
+	bool zero, changed = false;
+	struct vmm v = { 0 };
+	int fd2, i;
+
+	ASSERT_TRUE(domtrace_load());
+	ASSERT_LT(0, group_type(self->gid, type, sizeof(type)));
+	if (!strcmp(type, "identity"))
+		changed = !group_type_set(self->gid, "DMA");
+	ASSERT_LT(0, group_type(self->gid, type, sizeof(type)));
+	zero = strcmp(type, "identity");
+	TH_LOG("group %d type %s: hand-off %s", self->gid, type,
+	       zero ? "zero-window" : "with a window (handoff_window=1)");
+	if (!zero)
+		ASSERT_OK(sysfs_write(HANDOFF_WINDOW, "1"));
+
+	ASSERT_OK(sysfs_write(DOMTRACE_LOG, "0"));
+	ASSERT_OK(dmaown_quarantine_add(self->fd, EDU_LONE));
+	if (self->dma)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	ASSERT_OK(pci_bind_vfio(EDU_LONE));
+	ASSERT_EQ(DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HANDED_OFF,
+		  wait_flags(self->fd, self->gid, QFLAGS,
+			     DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HANDED_OFF) & QFLAGS);
+	if (self->dma && zero)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+
+	/* three start/exit cycles, the last one killed */
+	for (i = 0; i < 3; i++) {
+		TH_LOG("QEMU cycle %d", i + 1);
+		EXPECT_OK(qemu_cycle(_metadata, i == 2 ? SIGKILL : SIGTERM));
+		if (self->dma)
+			EXPECT_EQ(zero ? EDU_BLOCKED : EDU_LANDED, edu_witness(EDU_LONE));
+		EXPECT_EQ(DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HANDED_OFF,
+			  group_flags(self->fd, self->gid, &st) & QFLAGS);
+	}
+
+	/* while QEMU holds it, a dmaown claim is refused */
+	ASSERT_OK(vmm_start(&v, EDU_LONE));
+	fd2 = dmaown_open();
+	ASSERT_LE(0, fd2);
+	EXPECT_ERRNO(EBUSY, dmaown_group_claim(fd2, self->gid));
+	EXPECT_ERRNO(EBUSY, dmaown_quarantine_remove(self->fd, EDU_LONE));
+	EXPECT_EQ(EDU_LANDED, vmm_edu_dma(&v));
+	vmm_stop(&v, SIGTERM);
+
+	/* while a dmaown file holds it, QEMU is refused; its release hands it back */
+	ASSERT_OK(dmaown_group_claim(fd2, self->gid));
+	EXPECT_EQ(DMAOWN_GROUP_QUARANTINED, group_flags(self->fd, self->gid, &st) & QFLAGS);
+	EXPECT_EQ(-ECHILD, vmm_start(&v, EDU_LONE));
+	EXPECT_TRUE(vmm_stderr_has(&v, kernel_version() >= 6001 ? "not viable" :
+				   "Failed to set iommu for container"));
+	vmm_stop(&v, SIGKILL);
+	close(fd2);
+	EXPECT_EQ(DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HANDED_OFF,
+		  wait_flags(self->fd, self->gid, QFLAGS,
+			     DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HANDED_OFF) & QFLAGS);
+	EXPECT_OK(qemu_cycle(_metadata, SIGTERM));
+
+	/* vfio-pci lets go: held blocked again */
+	ASSERT_OK(pci_unbind_vfio(EDU_LONE));
+	EXPECT_EQ(DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HELD,
+		  wait_flags(self->fd, self->gid, QFLAGS,
+			     DMAOWN_GROUP_QUARANTINED | DMAOWN_GROUP_HELD) & QFLAGS);
+	if (self->dma)
+		EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+
+	/* zero-window: from the quarantine to here, never an identity domain */
+	if (zero)
+		EXPECT_EQ(0, domtrace_count(EDU_LONE, "identity"));
+	else
+		EXPECT_LE(1, domtrace_count(EDU_LONE, "identity"));
+	EXPECT_LE(1, domtrace_count(EDU_LONE, "unmanaged"));	/* type1's domain */
+
+	EXPECT_OK(dmaown_quarantine_remove(self->fd, EDU_LONE));
+	if (!zero)
+		EXPECT_OK(sysfs_write(HANDOFF_WINDOW, "0"));
 	if (changed)
 		EXPECT_OK(group_type_set(self->gid, "identity"));
 	if (self->dma)
