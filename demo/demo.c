@@ -23,7 +23,7 @@
 
 #include "lib/testlib.h"
 
-#define STEPS 6
+#define STEPS 11
 #define BAD_DRIVER "e1000e"	/* loaded in the guest, not DMA-safe */
 
 #define DEMO_ATTR(x) __attribute__(x)
@@ -184,6 +184,84 @@ static pid_t hold(const char *dev, const char *out)
 	return pid;
 }
 
+static __u32 group_flags(__u32 gid)
+{
+	struct dmaown_group_status st;
+	int fd, r;
+
+	fd = dmaown_open();
+	if (fd < 0)
+		return 0;
+	r = dmaown_status(fd, gid, &st, NULL, 0);
+	close(fd);
+	return r ? 0 : st.out_group_flags;
+}
+
+static bool wait_group_flag(__u32 gid, __u32 flag)
+{
+	for (int i = 0; i < 100; i++) {
+		if (group_flags(gid) & flag)
+			return true;
+		msleep(50);
+	}
+	return false;
+}
+
+/*
+ * The quarantine: the edu blocked with no VM manager, handed to an
+ * unmodified QEMU through vfio-pci, and blocked again after it.
+ */
+static void quarantine_story(const char *edu, int gid)
+{
+	char type[32] = "", path[256];
+	struct vmm v = { 0 };
+	bool zero;
+	int r;
+
+	title("Quarantine: dmaown keeps the edu blocked with no VM manager at all");
+	sh("dmaownctl quarantine add %s", edu);
+	sh("dmaownctl quarantine list");
+	r = edu_dma(edu);
+	verdict(r == EDU_BLOCKED, "quarantined: blocked, and nobody has to hold a file open");
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", gid);
+	zero = sysfs_read(path, type, sizeof(type)) > 0 && strcmp(type, "identity");
+	title("Hand it to QEMU: bind vfio-pci, then an unmodified QEMU with -device vfio-pci");
+	sh("echo vfio-pci > /sys/bus/pci/devices/%s/driver_override", edu);
+	sh("echo %s > /sys/bus/pci/drivers/vfio-pci/bind", edu);
+	if (zero)
+		wait_group_flag((__u32)gid, DMAOWN_GROUP_HANDED_OFF);
+	sh("dmaownctl quarantine list");
+	say("$ qemu-system-x86_64 -M q35 -m 64 -device vfio-pci,host=%s ... (qtest drives the edu as a guest driver)",
+	    edu);
+	r = vmm_start(&v, edu);
+	if (zero) {
+		r = r ? r : vmm_edu_dma(&v);
+		say("inner VM: the edu's DMA %s the VM's RAM", r == EDU_LANDED ? "reached" : "did not reach");
+		verdict(r == EDU_LANDED, "QEMU got the device: its DMA lands in the VM's memory");
+	} else {
+		vmm_print_stderr(&v);
+		say("the default domain is identity here: a hand-off would open a DMA window");
+		verdict(r == -ECHILD, "QEMU is refused rather than given a window (handoff_window=1 allows it)");
+	}
+	vmm_stop(&v, SIGTERM);
+
+	title("QEMU has exited: the edu tries its DMA to host memory");
+	r = edu_dma(edu);
+	verdict(r == EDU_BLOCKED, "after QEMU, the edu's DMA is still blocked");
+
+	title("vfio-pci lets go: dmaown holds the group again; then the quarantine is lifted");
+	sh("echo %s > /sys/bus/pci/drivers/vfio-pci/unbind", edu);
+	sh("echo > /sys/bus/pci/devices/%s/driver_override", edu);
+	verdict(wait_group_flag((__u32)gid, DMAOWN_GROUP_HELD) && edu_dma(edu) == EDU_BLOCKED,
+		"held by the quarantine again, and blocked");
+	sh("dmaownctl quarantine remove %s", edu);
+	if (zero && cmdline_has("iommu=pt"))
+		sh("echo identity > %s", path);
+	r = edu_dma(edu);
+	verdict(r == EDU_LANDED, "out of quarantine, the edu's DMA reaches memory again");
+}
+
 int main(void)
 {
 	const char *edu = topo("EDU_LONE", "0000:00:03.0");
@@ -259,6 +337,8 @@ int main(void)
 	title("The edu's DMA, once more");
 	r = edu_dma(edu);
 	verdict(r == EDU_LANDED, "after the release, the edu's DMA reaches memory again");
+
+	quarantine_story(edu, gid);
 
 	title(failed ? "Something did not go as shown: see above" : "That's dmaown");
 	return failed ? 1 : 0;
