@@ -4,8 +4,9 @@
 # dmaownctl in the test VM (busybox sh): list/status against the topology in
 # text and JSON (parsed by jq, not grepped), device names against lspci, claim -- COMMAND holding and releasing
 # (also when COMMAND is killed), holding without COMMAND, all-or-nothing
-# claims, and the error paths with their messages and exit codes (module not
-# loaded, busy, not viable, unknown group/device, no IOMMU group).
+# claims, the quarantine commands, and the error paths with their messages
+# and exit codes (module not loaded, busy, not viable, unknown group/device,
+# no IOMMU group).
 #
 # Needs: dmaownctl, jq and lspci in PATH (or $DMAOWNCTL), /dev/dmaown loaded by init,
 # /etc/dmaown-topology's variables (exported by init; defaults below).
@@ -493,6 +494,46 @@ t_unknown() {
 	status_json "$G_EDU" "$T/f" && same "$(jstr "$T/f" .group.state)" free "edu after failed claim"
 }
 
+# quarantine add|remove|list, --json, --persist (modprobe.d options and the
+# softdep of the native driver, from libkmod); the group type is restored.
+t_quarantine() {
+	local d=$T/modprobe.d conf type0 typef=/sys/kernel/iommu_groups/$G_EDU/type
+	conf=$d/dmaown-quarantine.conf
+	mkdir -p "$d"
+	type0=$(cat "$typef")
+	DMAOWN_MODPROBE_D=$d ctl quarantine add --persist "$EDU_LONE"
+	expect_rc 0 "quarantine add --persist" || return 1
+	has "$conf" "options dmaown quarantine=$EDU_LONE" || return 1
+	ctl quarantine list --json && expect_rc 0 "quarantine list --json" || return 1
+	json_flat < "$T/out" > "$T/q" || return 1
+	same "$(jstr "$T/q" '.entries[0]')" "$EDU_LONE" "the entry" &&
+		same "$(jget "$T/q" '.groups[0].group')" "$G_EDU" "the group" &&
+		same "$(jget "$T/q" '.groups[0].held')" true "held" &&
+		same "$(jstr "$T/q" '.groups[0].holder')" "held by the quarantine" "holder" || return 1
+	ctl quarantine list && has "$T/out" "group $G_EDU: held by the quarantine" || return 1
+	ctl status "$EDU_LONE" && has "$T/out" "Quarantined" || return 1
+	# refusals: a bound driver that is not DMA-safe, bad specs, unlisted
+	ctl quarantine add "$NIC_LONE"; expect_rc 5 "quarantine add of a bound NIC" &&
+		has "$T/err" "not DMA-safe" || return 1
+	ctl quarantine add 0000:00:03; expect_rc 2 "quarantine add of a bad spec" || return 1
+	ctl quarantine remove "$NIC_LONE"; expect_rc 7 "quarantine remove of an unlisted device" ||
+		return 1
+	# the NIC once its driver is gone: its softdep is written
+	echo "$NIC_LONE" > "/sys/bus/pci/devices/$NIC_LONE/driver/unbind"
+	DMAOWN_MODPROBE_D=$d ctl quarantine add --persist "$NIC_LONE"
+	expect_rc 0 "quarantine add --persist of the unbound NIC" &&
+		has "$conf" "options dmaown quarantine=$EDU_LONE,$NIC_LONE" &&
+		has "$conf" "softdep $NIC_LONE_DRIVER pre: dmaown" || return 1
+	DMAOWN_MODPROBE_D=$d ctl quarantine remove --persist "$NIC_LONE" "$EDU_LONE"
+	expect_rc 0 "quarantine remove --persist" || return 1
+	[ ! -e "$conf" ] || { diag "$conf is still there"; return 1; }
+	echo "$NIC_LONE" > "/sys/bus/pci/drivers/$NIC_LONE_DRIVER/bind" ||
+		{ diag "cannot rebind $NIC_LONE_DRIVER"; return 1; }
+	[ "$(cat "$typef")" = "$type0" ] || echo "$type0" > "$typef" ||
+		{ diag "cannot restore group $G_EDU type $type0"; return 1; }
+	ctl quarantine list && has "$T/out" "Quarantine list: (empty)"
+}
+
 # A device that exists but has no IOMMU group: a platform device.
 t_no_group() {
 	local d=
@@ -767,6 +808,7 @@ t_opts_order	options after the operand: status GROUP --json is status --json GRO
 t_reasons	list --json and status --json: every group has a reasons array of strings
 t_unknown	unknown group or device: exit 7 with its message
 t_no_group	device without an IOMMU group: exit 8
+t_quarantine	quarantine add, list (text, JSON), refusals, --persist with softdeps, remove
 t_not_viable	claim of a non-viable group or device: exit 6, offenders named
 t_all_or_nothing	claim is all or nothing: a failure releases what was taken
 t_claim_command	claim -- COMMAND holds (busy, blocking, owner, DMAOWN_FD) and releases

@@ -110,6 +110,9 @@ static void print_reasons(FILE *f, __u32 flags, const char *first, const char *p
 			if (group_reasons[k].bit == bit)
 				fprintf(f, "%s\n", group_reasons[k].text);
 	}
+	if ((flags & DMAOWN_GROUP_QUARANTINED) && !(flags & DMAOWN_GROUP_ZERO_WINDOW))
+		fprintf(f, "%sHand-off to VFIO: with a DMA window (identity default domain): only with dmaown.handoff_window=1\n",
+			prefix);
 	if (flags & ~known)
 		fprintf(f, "%sOther reasons: 0x%x\n", line ? prefix : first, flags & ~known);
 }
