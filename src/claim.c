@@ -618,6 +618,7 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 {
 	struct dmaown_claim_dev *cd = NULL;
 	struct dmaown_claim *claim, *old;
+	struct dmaown_qgroup *q;
 	int ret;
 
 	if (dev) {
@@ -663,6 +664,10 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		claim->group_claimed = true;
 	cd = NULL;
 	list_add_tail(&claim->file_node, &file->claims);
+	/* A quarantined group handed to VFIO is this file's now. */
+	q = dmaown_qgroup_find(group);
+	if (q)
+		q->handed_off = false;
 	claim = NULL;
 	ret = 0;
 
