@@ -495,12 +495,24 @@ t_unknown() {
 }
 
 # quarantine add|remove|list, --json, --persist (modprobe.d options and the
-# softdep of the native driver, from libkmod); the group type is restored.
+# softdep of the native driver, from libkmod); whatever happens, the list is
+# emptied, the NIC rebound and the edu group's type restored after it.
 t_quarantine() {
-	local d=$T/modprobe.d conf type0 typef=/sys/kernel/iommu_groups/$G_EDU/type
+	local typef=/sys/kernel/iommu_groups/$G_EDU/type type0 r
+	type0=$(cat "$typef")
+	quarantine_checks "$typef" "$type0"
+	r=$?
+	echo > /sys/module/dmaown/parameters/quarantine
+	[ -e "/sys/bus/pci/devices/$NIC_LONE/driver" ] ||
+		echo "$NIC_LONE" > "/sys/bus/pci/drivers/$NIC_LONE_DRIVER/bind"
+	[ "$(cat "$typef")" = "$type0" ] || echo "$type0" > "$typef" ||
+		{ diag "cannot restore group $G_EDU type $type0"; r=1; }
+	return $r
+}
+quarantine_checks() { # TYPEFILE TYPE0
+	local d=$T/modprobe.d conf typef=$1 type0=$2
 	conf=$d/dmaown-quarantine.conf
 	mkdir -p "$d"
-	type0=$(cat "$typef")
 	DMAOWN_MODPROBE_D=$d ctl quarantine add --persist "$EDU_LONE"
 	expect_rc 0 "quarantine add --persist" || return 1
 	has "$conf" "options dmaown quarantine=$EDU_LONE" || return 1

@@ -124,13 +124,16 @@ static void set_translated(const char *dev, void *data DMAOWNCTL_ATTR((unused)))
 	if (!read_line(path, type, sizeof(type)) || strcmp(type, "identity"))
 		return;
 	f = fopen(path, "w");
-	if (f && fputs("DMA", f) >= 0 && fclose(f) == 0) {
-		note("group %d (%s): default domain set to DMA: a hand-off to VFIO passes through no identity domain",
-		     gid, dev);
-		return;
+	if (f) {
+		bool ok = fputs("DMA", f) >= 0;
+
+		/* the kernel's answer comes with the write, at fclose() */
+		if (fclose(f) == 0 && ok) {
+			note("group %d (%s): default domain set to DMA: a hand-off to VFIO passes through no identity domain",
+			     gid, dev);
+			return;
+		}
 	}
-	if (f)
-		fclose(f);
 	note("group %d (%s): default domain stays identity (%s): a hand-off to VFIO would open a DMA window",
 	     gid, dev, strerror(errno));
 }
