@@ -73,6 +73,7 @@ static int witness(const char *bdf)
 /* lines of the log that are a BUG or an oops (5.10's hot-add WARNING is VFIO's own) */
 static int kmsg_count_crash(struct kmsg *k)
 {
+	kmsg_collect(k);
 	return kmsg_count(k, "BUG", NULL) + kmsg_count(k, "Oops", NULL) +
 	       kmsg_count(k, "general protection fault", NULL);
 }
@@ -224,7 +225,7 @@ TEST_F(shield, nonviable_attach_refused)
 		/* type1's attach fails as for a busy group */
 		EXPECT_STREQ("VFIO_SET_IOMMU", step);
 		EXPECT_EQ(EBUSY, err);
-		EXPECT_EQ(1, kmsg_count(&self->k, "refused VFIO's attach", NIC_ALIAS));
+		EXPECT_EQ(1, kmsg_wait(&self->k, "refused VFIO's attach", NIC_ALIAS, 1, 2000));
 	} else {
 		/* the core's ownership claim */
 		EXPECT_STREQ("VFIO_GROUP_SET_CONTAINER", step);
@@ -293,7 +294,7 @@ TEST_F_TIMEOUT(shield, hot_add_into_vfio_group, 120)
 	EXPECT_EQ(self->gid, pci_group(HOT_NIC_BDF));
 	EXPECT_TRUE(pci_has_driver(HOT_NIC_BDF, ""));
 	if (legacy())
-		EXPECT_EQ(2, kmsg_count(&self->k, "held by VFIO", "put on its domain"));
+		EXPECT_EQ(2, kmsg_wait(&self->k, "held by VFIO", "put on its domain", 2, 2000));
 
 	/* neither the newcomer nor the member already there reaches memory */
 	EXPECT_WITNESS(EDU_BLOCKED, ALIAS_FREE_BDF);
