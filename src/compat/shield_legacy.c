@@ -304,7 +304,7 @@ int dmaown_owner_shield_init(bool enable)
 		if (ret) {
 			pr_err("VFIO shield: cannot probe %s: %d%s; load with shield=0 to go without it\n",
 			       kps[i]->symbol_name, ret,
-			       ret == -EBUSY ? " (another ftrace user modifies it: a livepatch?)" : "");
+			       ret == -EBUSY ? " (a livepatch modifies it?)" : "");
 			if (i)
 				unregister_kprobes(kps, i);
 			return ret;
