@@ -989,6 +989,9 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 	 */
 	if (action == BUS_NOTIFY_BOUND_DRIVER && !dmaown_dev_owned(dev))
 		return;
+	/* A newcomer to a group VFIO holds (the 5.10 shield), outside dmaown_lock. */
+	if (action == BUS_NOTIFY_ADD_DEVICE && when == DMAOWN_EVENT_LATE)
+		dmaown_owner_vfio_device_added(dev);
 
 	mutex_lock(&dmaown_lock);
 	if (when == DMAOWN_EVENT_FINAL) {

@@ -24,6 +24,18 @@
  *
  *  Order:  file->lock -> device_lock(dev) -> dmaown_lock -> group->mutex
  *
+ *  dmaown_shield_lock (mutex, compat/shield_legacy.c; kernels without core
+ *  DMA ownership) protects the writers of the list of groups VFIO holds
+ *  and each record's domain. It is taken in VFIO's own calls to
+ *  iommu_attach_group()/iommu_detach_group() (with VFIO's container and
+ *  type1 locks held), in the ADD_DEVICE notifier before dmaown_lock, and
+ *  at exit; never with a dmaown lock held, and never under device_lock.
+ *  Under it the attach check takes device_lock of each member.
+ *
+ *  Order:  dmaown_shield_lock -> device_lock(dev) -> group->mutex
+ *
+ *  The guard reads the list under RCU (records are freed with kfree_rcu()).
+ *
  *  The bus notifiers run with device_lock held for the bind/unbind events,
  *  so nothing may take device_lock while holding dmaown_lock. The legacy
  *  claim (kernels without core DMA ownership) therefore publishes its claim,

@@ -18,7 +18,8 @@
  * The pre-handler runs with preemption disabled: RCU reads only, no sleep,
  * no mutex, no reference counting. It reads the registry (registry.c: the
  * owned list, quarantined groups, misfits) and asks the backend (owner.h) whether a driver is
- * DMA-safe; claims ask it whether it is armed.
+ * DMA-safe and whether VFIO holds the group (the 5.10 VFIO shield); claims
+ * ask it whether it is armed.
  */
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
@@ -40,7 +41,9 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct device_driver *drv = (void *)regs_get_kernel_argument(regs, 1);
 	struct iommu_group *group = READ_ONCE(dev->iommu_group);
 	struct dmaown_claim *claim;
+	char comm[TASK_COMM_LEN];
 	bool deny = false;
+	pid_t pid;
 
 	if (!group)
 		return 0;
@@ -74,6 +77,12 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 		   !dmaown_driver_dma_safe(dev, drv)) {
 		pr_warn_ratelimited("%s: denied bind: driver=%s: the device joined its group while it was owned; remove and rescan it first\n",
 				    dev_name(dev), drv->name);
+		deny = true;
+	} else if (!claim && dmaown_owner_vfio_holder_rcu(group, &pid, comm) &&
+		   !dmaown_driver_dma_safe(dev, drv)) {
+		pr_warn_ratelimited("%s: denied bind: driver=%s group=%d owner=VFIO %s[%d]\n",
+				    dev_name(dev), drv->name, iommu_group_id(group),
+				    comm, pid);
 		deny = true;
 	}
 	rcu_read_unlock();

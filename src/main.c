@@ -27,6 +27,11 @@ module_param(safe_drivers, charp, 0444);
 MODULE_PARM_DESC(safe_drivers,
 		 "Comma-separated extra DMA-safe driver names, allowed to stay bound in an owned group (kernels without driver_managed_dma only)");
 
+static bool shield = true;
+module_param(shield, bool, 0444);
+MODULE_PARM_DESC(shield,
+		 "Shield the kernel's VFIO: refuse drivers that are not DMA-safe in groups it holds, keep hot-added members on its domain, refuse non-viable attaches (kernels without core DMA ownership only; default on)");
+
 static char dmaown_safe_buf[256];
 static const char *dmaown_safe[DMAOWN_MAX_SAFE_DRIVERS];
 static unsigned int dmaown_nr_safe;
@@ -87,6 +92,9 @@ static int __init dmaown_init(void)
 	ret = dmaown_guard_init();
 	if (ret)
 		goto err_notifier;
+	ret = dmaown_owner_shield_init(shield);
+	if (ret)
+		goto err_guard;
 	dmaown_stats_init();
 	ret = dmaown_quarantine_init();
 	if (ret)
@@ -95,14 +103,16 @@ static int __init dmaown_init(void)
 	if (ret)
 		goto err_stats;
 
-	pr_info("dmaown %s loaded: ownership=%s guard=%s driver_managed_dma=%s safe_drivers=%u\n",
+	pr_info("dmaown %s loaded: ownership=%s guard=%s driver_managed_dma=%s safe_drivers=%u vfio_shield=%s\n",
 		DMAOWN_VERSION, DMAOWN_OWNER_NAME, DMAOWN_GUARD_SYMBOL,
 		DMAOWN_DRIVER_MANAGED_DMA,
-		dmaown_nr_safe);
+		dmaown_nr_safe, dmaown_owner_shield_state());
 	return 0;
 
 err_stats:
 	dmaown_stats_exit();
+	dmaown_owner_shield_exit();
+err_guard:
 	dmaown_guard_exit();
 err_notifier:
 	dmaown_notifier_exit();
@@ -117,6 +127,7 @@ static void __exit dmaown_exit(void)
 	dmaown_cdev_exit();
 	dmaown_quarantine_exit();
 	dmaown_stats_exit();
+	dmaown_owner_shield_exit();
 	dmaown_guard_exit();
 	dmaown_notifier_exit();
 	dmaown_registry_exit();

@@ -73,3 +73,28 @@ bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv)
 	 */
 	return dmaown_compat_driver_managed_dma(drv);
 }
+
+/* The core shields VFIO itself: VFIO claims DMA ownership (5.19+). */
+int dmaown_owner_shield_init(bool enable)
+{
+	return 0;
+}
+
+void dmaown_owner_shield_exit(void)
+{
+}
+
+const char *dmaown_owner_shield_state(void)
+{
+	return "core";
+}
+
+bool dmaown_owner_vfio_holder_rcu(struct iommu_group *group, pid_t *pid,
+				  char *comm)
+{
+	return false;
+}
+
+void dmaown_owner_vfio_device_added(struct device *dev)
+{
+}

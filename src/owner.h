@@ -90,4 +90,45 @@ bool dmaown_owner_claimed_elsewhere(struct iommu_group *group,
  */
 bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv);
 
+/**
+ * dmaown_owner_shield_init() - shield the kernel's own VFIO, where the
+ * kernel does not (no core DMA ownership: compat/shield_legacy.c)
+ * @enable: the shield= module parameter
+ *
+ * Context: module init.
+ * Return: 0, or the errno of a probe that cannot be placed (the module
+ * then refuses to load: shield=0 lets it load without).
+ */
+int dmaown_owner_shield_init(bool enable);
+
+/**
+ * dmaown_owner_shield_exit() - remove the shield; VFIO keeps its groups
+ *
+ * Context: module exit; may sleep.
+ */
+void dmaown_owner_shield_exit(void);
+
+/* "on", "off", or "core" (the kernel shields VFIO itself): for the banner */
+const char *dmaown_owner_shield_state(void);
+
+/**
+ * dmaown_owner_vfio_holder_rcu() - does VFIO hold @group, as the shield saw?
+ * @group: a group
+ * @pid: out: the task that attached it
+ * @comm: out, TASK_COMM_LEN bytes: its comm
+ *
+ * Context: RCU read side (the guard's atomic context), or any.
+ */
+bool dmaown_owner_vfio_holder_rcu(struct iommu_group *group, pid_t *pid,
+				  char *comm);
+
+/**
+ * dmaown_owner_vfio_device_added() - @dev joined its group: if VFIO holds
+ * the group, put @dev on VFIO's domain
+ * @dev: the new member, after the IOMMU core's ADD_DEVICE
+ *
+ * Context: may sleep; caller holds no dmaown lock (dmaown_shield_lock).
+ */
+void dmaown_owner_vfio_device_added(struct device *dev);
+
 #endif /* _DMAOWN_OWNER_H */

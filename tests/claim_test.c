@@ -702,59 +702,6 @@ TEST(device_claim_bus_and_name)
 
 /* --- VFIO exclusion ------------------------------------------------------------ */
 
-struct vfio {
-	int container, group, device;
-};
-
-static void vfio_close(struct vfio *v)
-{
-	if (v->device >= 0)
-		close(v->device);
-	if (v->group >= 0)
-		close(v->group);
-	if (v->container >= 0)
-		close(v->container);
-	v->device = v->group = v->container = -1;
-}
-
-/*
- * Open a VFIO container and group and try to make them work: SET_CONTAINER,
- * SET_IOMMU(TYPE1v2), GET_DEVICE_FD. Returns 0 when VFIO got a working
- * device, else the errno of the first step that failed, in *step its name.
- */
-static int vfio_take(struct vfio *v, int gid, const char *bdf, const char **step)
-{
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	char path[64];
-
-	v->container = v->group = v->device = -1;
-	*step = "open container";
-	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (v->container < 0)
-		return errno;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", gid);
-	*step = "open group";
-	for (int i = 0; i < 100 && !path_exists(path); i++)
-		msleep(20);
-	v->group = open(path, O_RDWR | O_CLOEXEC);
-	if (v->group < 0)
-		return errno;
-	if (!ioctl(v->group, VFIO_GROUP_GET_STATUS, &gs))
-		th_diag("vfio group %d: status flags %#x", gid, gs.flags);
-	*step = "VFIO_GROUP_SET_CONTAINER";
-	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
-		return errno;
-	*step = "VFIO_SET_IOMMU";
-	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		return errno;
-	*step = "VFIO_GROUP_GET_DEVICE_FD";
-	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (v->device < 0)
-		return errno;
-	*step = "";
-	return 0;
-}
-
 FIXTURE(vfio) {
 	int gid, fd;
 	struct vfio v;

@@ -32,6 +32,32 @@
  */
 #define DMAOWN_GUARD_SYMBOL "really_probe"
 
+/*
+ * The VFIO shield's targets (compat/shield_legacy.c; built only without
+ * core DMA ownership, i.e. for Debian 11's 5.10.0-x). What it relies on,
+ * as read in Debian's 5.10.223 (drivers/iommu/iommu.c,
+ * drivers/vfio/vfio_iommu_type1.c) and seen in its VM tests:
+ *  - iommu_attach_group(struct iommu_domain *domain, struct iommu_group
+ *    *group) -> int, and iommu_detach_group(domain, group) -> void: exported
+ *    (GPL) from vmlinux, so always resolvable by name and never inlined
+ *    into a module; ftrace sites at +0 (no ENDBR on 5.10). The wrapper that
+ *    replaces them keeps the prototype and calls the real, exported
+ *    function: nothing is called through a kallsyms address.
+ *  - VFIO's type1 backend (module vfio_iommu_type1, 5.10) puts a group on
+ *    the VM's domain only through iommu_attach_group() (at VFIO_SET_IOMMU,
+ *    or at VFIO_GROUP_SET_CONTAINER into a container that has an IOMMU),
+ *    in the VMM's task, and takes it off only through iommu_detach_group()
+ *    before it frees the domain; a failed attach is its "group busy" path
+ *    (the error reaches the ioctl: EBUSY).
+ *  - The caller is recognised by the module name in its return address's
+ *    symbol ("%ps": "sym [vfio_iommu_type1]").
+ * With core DMA ownership (5.19+) VFIO claims the group itself and the
+ * shield is not built.
+ */
+#define DMAOWN_SHIELD_ATTACH "iommu_attach_group"
+#define DMAOWN_SHIELD_DETACH "iommu_detach_group"
+#define DMAOWN_SHIELD_VFIO_MODULE "vfio_iommu_type1"
+
 /**
  * dmaown_compat_kprobe_armed() - does @kp really fire?
  * @kp: a registered kprobe

@@ -157,6 +157,23 @@ bool dmaown_held_elsewhere(int fd, int gid, const char *bdf);
 /* revents of a poll(POLLIN|POLLPRI) on @fd after at most @timeout_ms */
 int poll_revents(int fd, int timeout_ms);
 
+/* --- the kernel's VFIO, driven as a VMM drives it -------------------------- */
+
+struct vfio {
+	int container, group, device;
+};
+
+/*
+ * Open a VFIO container and group and try to make them work: SET_CONTAINER,
+ * SET_IOMMU(TYPE1v2), GET_DEVICE_FD of @bdf. Returns 0 when VFIO got a
+ * working device, else the errno of the first step that failed, in *step
+ * its name. vfio_close() undoes what was done (also after a failure).
+ */
+int vfio_take(struct vfio *v, int gid, const char *bdf, const char **step);
+void vfio_close(struct vfio *v);
+/* VFIO_DEVICE_GET_INFO on the device fd: 0 or -errno */
+int vfio_device_works(struct vfio *v);
+
 /* --- snapshots of every group ------------------------------------------- */
 
 #define SNAP_GROUPS 64
