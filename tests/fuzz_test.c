@@ -84,6 +84,9 @@ static const struct cmd cmds[] = {
 	{ DMAOWN_GROUP_RELEASE, sizeof(struct dmaown_group), sizeof(struct dmaown_group) },
 	{ DMAOWN_DEVICE_CLAIM, sizeof(struct dmaown_device), sizeof(struct dmaown_device) },
 	{ DMAOWN_DEVICE_RELEASE, sizeof(struct dmaown_device), sizeof(struct dmaown_device) },
+	{ DMAOWN_QUARANTINE_ADD, sizeof(struct dmaown_quarantine), sizeof(struct dmaown_quarantine) },
+	{ DMAOWN_QUARANTINE_REMOVE, sizeof(struct dmaown_quarantine),
+	  sizeof(struct dmaown_quarantine) },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -99,9 +102,9 @@ static unsigned long fuzz_req(struct rng *r, int *idx)
 	case 0: /* another number of our type */
 		return _IO(DMAOWN_TYPE, 0x7c + pick(r, 16));
 	case 1: /* a real number with a direction and a size */
-		return _IOC(pick(r, 4), DMAOWN_TYPE, 0x80 + pick(r, 6), pick(r, 512));
+		return _IOC(pick(r, 4), DMAOWN_TYPE, 0x80 + pick(r, NR_CMDS), pick(r, 512));
 	default: /* a neighbouring type */
-		return _IO(DMAOWN_TYPE + (pick(r, 2) ? 1 : -1), 0x80 + pick(r, 6));
+		return _IO(DMAOWN_TYPE + (pick(r, 2) ? 1 : -1), 0x80 + pick(r, NR_CMDS));
 	}
 }
 
@@ -201,6 +204,14 @@ static int fuzz_struct(struct rng *r, const struct cmd *c, uint8_t *buf, struct 
 		memcpy(name, d->name, DMAOWN_NAME_LEN);
 		name[DMAOWN_NAME_LEN] = 0;
 		gid = pci_group(name);
+	} else if (c->req == DMAOWN_QUARANTINE_ADD || c->req == DMAOWN_QUARANTINE_REMOVE) {
+		struct dmaown_quarantine *q = (void *)buf;
+		char spec[DMAOWN_SPEC_LEN + 1];
+
+		fuzz_name(r, q->spec, sizeof(q->spec), true);
+		memcpy(spec, q->spec, DMAOWN_SPEC_LEN);
+		spec[DMAOWN_SPEC_LEN] = 0;
+		gid = pci_group(spec);
 	} else {
 		gid = -1;
 	}
@@ -321,6 +332,8 @@ TEST_TIMEOUT(failed_calls_change_nothing, 600)
 	EXPECT_EQ(0, changed);
 	close(fd);
 	close(obs);
+	/* a quarantine that a call made outlives the files, by design */
+	EXPECT_OK(quarantine_param_set(""));
 }
 
 /* --- phase 2: many files, many threads ---------------------------------------- */
@@ -391,6 +404,8 @@ TEST_TIMEOUT(storm_of_files_and_threads, 600)
 	EXPECT_EQ(s.per_thread * THREADS, s.calls);
 	for (int i = 0; i < FILES; i++)
 		close(s.fds[i]);
+	/* a quarantine that a call made outlives the files, by design */
+	EXPECT_OK(quarantine_param_set(""));
 
 	/* nothing is held once every file is closed */
 	fd = dmaown_open();
