@@ -82,7 +82,7 @@ static int kmsg_count_crash(struct kmsg *k)
  * A VMM in a child process: it takes the group and waits to be killed.
  * Returns its pid once VFIO works for it, or -errno of the step that failed.
  */
-static pid_t vmm_start(int gid, const char *bdf)
+static pid_t child_vmm_start(int gid, const char *bdf)
 {
 	int p[2], err = 0;
 	pid_t pid;
@@ -118,7 +118,7 @@ static pid_t vmm_start(int gid, const char *bdf)
 	return pid;
 }
 
-static void vmm_stop(pid_t *pid)
+static void child_vmm_stop(pid_t *pid)
 {
 	if (*pid > 0) {
 		kill(*pid, SIGKILL);
@@ -155,7 +155,7 @@ FIXTURE_SETUP(shield)
 
 FIXTURE_TEARDOWN(shield)
 {
-	vmm_stop(&self->vmm);
+	child_vmm_stop(&self->vmm);
 	vfio_close(&self->v);
 	EXPECT_OK(pci_unbind(EDU_ALIAS_A));
 	EXPECT_OK(pci_unbind(EDU_ALIAS_B));
@@ -176,7 +176,7 @@ TEST_F(shield, bind_refused_while_vfio_holds)
 	char who[64], drv[64];
 
 	ASSERT_OK(pci_unbind(NIC_ALIAS));
-	self->vmm = vmm_start(self->gid, EDU_ALIAS_A);
+	self->vmm = child_vmm_start(self->gid, EDU_ALIAS_A);
 	ASSERT_LT(0, self->vmm);
 
 	EXPECT_EQ(-EBUSY, pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
@@ -196,7 +196,7 @@ TEST_F(shield, bind_refused_while_vfio_holds)
 	EXPECT_EQ(DMAOWN_DOMAIN_OTHER, st.out_domain);
 
 	/* the VMM is gone: back to normal */
-	vmm_stop(&self->vmm);
+	child_vmm_stop(&self->vmm);
 	EXPECT_WITNESS(EDU_LANDED, EDU_ALIAS_B);
 	ASSERT_OK(group_status(self->gid, &st));
 	EXPECT_EQ(DMAOWN_STATE_FREE, st.out_state);
@@ -278,7 +278,7 @@ TEST_F_TIMEOUT(shield, hot_add_into_vfio_group, 120)
 	if (!qmp_available())
 		SKIP("no QMP relay (not under scripts/vm-test)");
 	ASSERT_OK(pci_unbind(NIC_ALIAS));
-	self->vmm = vmm_start(self->gid, EDU_ALIAS_A);
+	self->vmm = child_vmm_start(self->gid, EDU_ALIAS_A);
 	ASSERT_LT(0, self->vmm);
 	EXPECT_WITNESS(EDU_BLOCKED, EDU_ALIAS_B);
 
@@ -301,7 +301,7 @@ TEST_F_TIMEOUT(shield, hot_add_into_vfio_group, 120)
 	EXPECT_WITNESS(EDU_BLOCKED, EDU_ALIAS_B);
 	EXPECT_EQ(0, kmsg_count_crash(&self->k));
 
-	vmm_stop(&self->vmm);
+	child_vmm_stop(&self->vmm);
 	EXPECT_WITNESS(EDU_LANDED, ALIAS_FREE_BDF);
 	EXPECT_WITNESS(EDU_LANDED, EDU_ALIAS_B);
 	EXPECT_OK(qmp_device_del(HOT_NIC_QID, HOT_NIC_BDF));
