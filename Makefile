@@ -8,6 +8,12 @@
 #   make check             matrix + DKMS + VM tests on every supported kernel
 #   make test-one KVER=... VM tests on one kernel (TESTS=name to pick tests)
 #   make deps              install what the build and the tests need (root)
+#   make deb               the Debian packages dmaown-dkms and dmaown-tools
+#                          (dpkg-buildpackage -us -uc -b, offline) and lintian,
+#                          into build/deb/
+#   make check-system      the packages on booted Debian 12 and 11 systems in
+#                          QEMU: install, DKMS across a kernel upgrade, remove
+#                          (about an hour under TCG: not part of make check)
 #   make cli               build dmaownctl; make install-cli installs it, its
 #                          man pages, the udev rule and the uapi header
 #   make demo [KVER=5.10|6.1|6.12]   see it work in a QEMU guest
@@ -24,10 +30,12 @@ INCLUDEDIR ?= $(PREFIX)/include
 # udev reads /etc, /run and /lib, never /usr/local: the rule goes to /lib
 # whatever PREFIX is; /etc/udev/rules.d/60-dmaown.rules overrides it.
 UDEVRULESDIR ?= /lib/udev/rules.d
+# Where dmaownctl is built (debian/rules builds it under debian/build/).
+CLI_O ?= $(CURDIR)/build/dmaownctl
 
 .PHONY: all module clean install install-module install-cli build matrix \
 	check test test-one deps dkms-install dkms-check style lint-compat cli \
-	examples demo bench soak
+	examples demo bench soak deb check-system
 
 all: module
 
@@ -45,7 +53,7 @@ install-module: module
 	depmod -a $(KVER)
 
 cli:
-	$(MAKE) -C tools/dmaownctl O=$(CURDIR)/build/dmaownctl
+	$(MAKE) -C tools/dmaownctl O=$(CLI_O)
 
 examples:
 	$(MAKE) -C examples O=$(CURDIR)/build/examples
@@ -54,7 +62,7 @@ examples:
 # dmaown(4), the udev rule, the uapi header, and the modprobe.d example (as /etc/modprobe.d/dmaown.conf only when the admin has
 # none: every line of it is a comment).
 install-cli: cli
-	$(MAKE) -C tools/dmaownctl O=$(CURDIR)/build/dmaownctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C tools/dmaownctl O=$(CLI_O) install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	install -D -m 0644 man/dmaownctl.8 $(DESTDIR)$(MANDIR)/man8/dmaownctl.8
 	install -D -m 0644 man/dmaown.4 $(DESTDIR)$(MANDIR)/man4/dmaown.4
 	install -D -m 0644 udev/60-dmaown.rules $(DESTDIR)$(UDEVRULESDIR)/60-dmaown.rules
@@ -107,3 +115,9 @@ test-one:
 
 check:
 	scripts/check
+
+deb:
+	scripts/mkdeb
+
+check-system:
+	scripts/check-system

@@ -15,6 +15,11 @@
 
 #include "dmaownctl.h"
 
+/* libpci 3.8 added PCI_NONRET; Debian 11 has 3.7. */
+#ifndef PCI_NONRET
+#define PCI_NONRET __attribute__((noreturn))
+#endif
+
 static struct pci_access *pacc;
 
 /*
