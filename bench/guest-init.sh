@@ -14,6 +14,10 @@ mount -t proc -o nosuid,nodev,noexec proc /proc
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /dev
 mount -t tmpfs -o nosuid,nodev tmpfs /tmp
+# for the guest's QEMU (dmaown-bench-handoff), as tests/guest/init.sh
+mkdir -p /dev/shm
+mount -t tmpfs -o nosuid,nodev tmpfs /dev/shm
+mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
 mount -t debugfs -o nosuid,nodev,noexec debugfs /sys/kernel/debug
 
 stty -F /dev/ttyS1 raw -echo 2>/dev/null

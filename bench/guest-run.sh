@@ -12,10 +12,14 @@
 #   BENCH_NIC_DEV    an e1000e alone in its group, for a second bind/unbind
 #                    loop with a real driver (default 0000:00:05.0; skipped
 #                    when absent)
-#   BENCH_FIGURES    which of "cycle scale probe probe_nic" to run (default
-#                    all)
+#   BENCH_HANDOFF_DEV edu alone in its group for the quarantine hand-off to
+#                    the guest's QEMU (default BENCH_VFIO_DEV; it is left
+#                    driver-less)
+#   BENCH_FIGURES    which of "cycle scale probe probe_nic handoff" to run
+#                    (default all)
 #   BENCH_CYCLE_N BENCH_CYCLE_REPS, BENCH_SCALE_N BENCH_SCALE_REPS,
-#   BENCH_PROBE_N BENCH_PROBE_ROUNDS, BENCH_NIC_N BENCH_NIC_ROUNDS: counts
+#   BENCH_PROBE_N BENCH_PROBE_ROUNDS, BENCH_NIC_N BENCH_NIC_ROUNDS,
+#   BENCH_HANDOFF_ROUNDS BENCH_HANDOFF_WARMUPS: counts
 #   (see each program's header)
 #
 # Every other edu (1234:11e8) alone in its group is a scale group. Output:
@@ -24,11 +28,14 @@
 # follows as "# stderr:" lines; /tmp/bench-errors keeps the error lines).
 : "${BENCH_VFIO_DEV:=0000:00:03.0}" "${BENCH_PROBE_DEV:=0000:00:04.0}"
 : "${BENCH_NIC_DEV:=0000:00:05.0}"
-: "${BENCH_FIGURES:=cycle scale probe probe_nic}"
+: "${BENCH_HANDOFF_DEV:=$BENCH_VFIO_DEV}"
+# handoff last: it may switch its group's default domain type for a while
+: "${BENCH_FIGURES:=cycle scale probe probe_nic handoff}"
 : "${BENCH_CYCLE_N:=200}" "${BENCH_CYCLE_REPS:=7}"
 : "${BENCH_SCALE_N:=30}" "${BENCH_SCALE_REPS:=5}"
 : "${BENCH_PROBE_N:=60}" "${BENCH_PROBE_ROUNDS:=7}"
 : "${BENCH_NIC_N:=10}" "${BENCH_NIC_ROUNDS:=5}"
+: "${BENCH_HANDOFF_ROUNDS:=6}" "${BENCH_HANDOFF_WARMUPS:=1}"
 : "${DMAOWN_MODULE:=/dmaown/dmaown.ko}"
 PATH=/bench:$PATH
 
@@ -104,6 +111,13 @@ for fig in $BENCH_FIGURES; do
 		echo "info figure=probe_nic device=$BENCH_NIC_DEV group=$g driver=e1000e owned=$(echo "$scale" | tr , '\n' | grep -c .)"
 		run probe_nic dmaown-bench-probe -l probe_nic -d "$BENCH_NIC_DEV" -D e1000e -o "$scale" \
 			-n "$BENCH_NIC_N" -r "$BENCH_NIC_ROUNDS" -w 1 -m "$DMAOWN_MODULE"
+		;;
+	handoff)
+		g=$(group_of "$BENCH_HANDOFF_DEV") || { echo "error figure=handoff rc=no-group"; continue; }
+		echo "info figure=handoff device=$BENCH_HANDOFF_DEV group=$g type=$(cat "/sys/kernel/iommu_groups/$g/type" 2>/dev/null)" \
+			"qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1 | tr ' ' _)"
+		run handoff dmaown-bench-handoff -d "$BENCH_HANDOFF_DEV" -r "$BENCH_HANDOFF_ROUNDS" \
+			-w "$BENCH_HANDOFF_WARMUPS"
 		;;
 	*)
 		echo "error figure=$fig rc=unknown"

@@ -137,6 +137,21 @@ def fmt_added(r):
     return "–" if r is None else "%+.1f%%" % (100.0 * (r - 1))
 
 
+def fmt_ms(ns):
+    return "–" if ns is None else "%.0f" % (ns / 1e6) if ns >= 1e8 else "%.1f" % (ns / 1e6)
+
+
+def resolved(s, ctl):
+    """' not resolved (control ±x%)' when the control's min-max, around 1,
+    reaches as far as the figure's median does; '' otherwise"""
+    if s.med is None or ctl.med is None:
+        return ""
+    floor = max(abs(ctl.lo - 1), abs(ctl.hi - 1))
+    if abs(s.med - 1) <= floor:
+        return " not resolved (control ±%.0f%%)" % (100 * floor)
+    return " resolved (control ±%.0f%%)" % (100 * floor)
+
+
 def verdict(value, goal):
     """goal: ('<=', x) or ('<', x); value compared on its median"""
     if value is None or goal is None:
@@ -278,6 +293,36 @@ def headline_rows(run):
         goal = ("<=", 1.2) if key in ("one_claim_ratio", "many_claim_ratio", "one_release_ratio") else None
         rows.append((what % (dmax or "N"), "≤ 1.2" if goal else "–",
                      cell_stat(run.stat("depth", key), fmt_ratio, goal) if depth else "–"))
+    # The hand-off: ratios within a round, against a plain-again control.
+    ho = run.fig("handoff")
+    hs = (run.fig("handoff_setup") or [{}])[0]
+    how = ""
+    if hs.get("window") == 1:
+        how = " (handoff_window=1: %s default domain)" % hs.get("type", "?")
+    for key, ctl_key, what in (
+            ("ratio", "control_ratio",
+             "QEMU start → device usable (first DMA lands), quarantined / plain"),
+            ("start_ratio", "start_control_ratio",
+             "QEMU start → VFIO set up (qtest answers), quarantined / plain"),
+            ("total_ratio", "total_control_ratio",
+             "vfio-pci bind → device usable in QEMU, quarantined / plain")):
+        st, ctl = run.stat("handoff", key), run.stat("handoff", ctl_key)
+        cell = "–"
+        if ho:
+            cell = spread(st, fmt_ratio) + resolved(st, ctl) + how
+        rows.append(("Hand-off: " + what, "–", cell))
+    # Ready for QEMU: plain once the bind returns, quarantined once handed off.
+    br = Stat(r["quar_handoff_ns"] / r["plain_bind_ns"] for r in ho
+              if r.get("plain_bind_ns") and isinstance(r.get("quar_handoff_ns"), float))
+    bc = Stat(r["plain2_bind_ns"] / r["plain_bind_ns"] for r in ho
+              if r.get("plain_bind_ns") and isinstance(r.get("plain2_bind_ns"), float))
+    rows.append(("Hand-off: vfio-pci bind → ready for QEMU (quarantined: handed off), "
+                 "quarantined / plain", "–",
+                 spread(br, fmt_ratio) + resolved(br, bc) + how if ho else "–"))
+    rows.append(("Hand-off: control, plain again / plain (QEMU start → usable)", "–",
+                 cell_stat(run.stat("handoff", "control_ratio"), fmt_ratio) if ho else "–"))
+    rows.append(("Hand-off: vfio-pci bind → DMAOWN_GROUP_HANDED_OFF, µs", "–",
+                 cell_stat(run.stat("handoff", "quar_handoff_ns"), fmt_us) + how if ho else "–"))
     # Leftovers of the measurement (kernfs nodes RCU frees late) only add
     # to a repetition: the smallest repetition is the claim's own share.
     mem = run.stat("mem", "slab_b")
@@ -418,6 +463,36 @@ def detail_lookup(runs):
                   "dmaown's part, near µs", "dmaown's part, far µs", "ns per device walked"], rows)
 
 
+def detail_handoff(runs):
+    rows = []
+    for r in runs:
+        if not r.fig("handoff"):
+            continue
+        hs = (r.fig("handoff_setup") or [{}])[0]
+        dom = str(hs.get("type", "?"))
+        if hs.get("type_before") not in (None, hs.get("type")):
+            dom = "%s (was %s)" % (dom, hs.get("type_before"))
+        how = "zero-window" if hs.get("zero_window") == 1 else (
+            "window: handoff_window=1" if hs.get("window") == 1 else "?")
+        rows.append([tag(r.kver), r.mode, dom, how, len(r.fig("handoff"))] +
+                    [spread(r.stat("handoff", "%s_usable_ns" % p), fmt_ms)
+                     for p in ("plain", "quar", "plain2")] +
+                    [spread(r.stat("handoff", k), fmt_ratio)
+                     for k in ("ratio", "control_ratio", "start_ratio", "start_control_ratio")] +
+                    [spread(r.stat("handoff", "%s_bind_ns" % p), fmt_us) for p in ("plain", "quar")] +
+                    [spread(r.stat("handoff", "quar_handoff_ns"), fmt_us),
+                     spread(r.stat("handoff", "quar_handoff_polls"), lambda x: "%.0f" % x),
+                     spread(r.stat("handoff", "total_ratio"), fmt_ratio),
+                     spread(r.stat("handoff", "total_control_ratio"), fmt_ratio)])
+    return table(["Kernel", "iommu", "default domain", "hand-off", "rounds",
+                  "plain: start → usable ms", "quarantined ms", "plain again ms",
+                  "quar / plain", "control: plain again / plain",
+                  "VFIO setup: quar / plain", "VFIO setup: control",
+                  "bind µs, plain", "bind µs, quarantined", "bind → handed off µs",
+                  "status polls before", "bind → usable: quar / plain", "bind → usable: control"],
+                 rows)
+
+
 def cache_lines(run):
     path = os.path.join(run.dir, "result.txt")
     out = []
@@ -502,7 +577,10 @@ def main():
     doc.append("Bind overheads: the median over rounds of each round's ratio to the unloaded state "
                "(IQR over rounds); the control row is the same ratio between two unloaded states. "
                "When the control's IQR reaches past the goal and the figure lies inside it, the figure "
-               "is marked *not resolved* rather than met or missed (see *Probe path* in the notes).\n")
+               "is marked *not resolved* rather than met or missed (see *Probe path* in the notes). "
+               "Hand-off ratios: *not resolved* when the control (a plain phase again, over the "
+               "plain phase of the same round) spreads, over the rounds, at least as far from 1 as "
+               "the figure's median lies.\n")
 
     doc.append("## Details\n")
     doc.append("Times in µs, median [min–max] over repetitions.\n")
@@ -523,6 +601,10 @@ def main():
     doc.append(detail_lookup(allruns))
     doc.append("### Kernel memory per claimed group\n")
     doc.append(detail_mem(allruns))
+    doc.append("### Quarantine hand-off to the guest's QEMU (lone edu, vfio-pci)\n")
+    doc.append("QEMU times in ms, bind times in µs; ratios within a round, median "
+               "[min–max] over rounds.\n")
+    doc.append(detail_handoff(allruns))
 
     notes = os.path.join(here, "notes.md")
     if os.path.exists(notes):

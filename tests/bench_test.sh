@@ -10,7 +10,8 @@
 # `make -C bench`; scripts/bench --smoke packs them in /bench/); without
 # them the whole program is skipped (exit 4, "1..0 # SKIP"). Uses the
 # test topology (tests/qemu/topology.sh): EDU_LONE and EDU_HP, each alone in
-# its group and driver-less; vfio-pci and pci-stub loaded, bound to nothing.
+# its group and driver-less; vfio-pci and pci-stub loaded, bound to nothing;
+# for dmaown-bench-handoff, the guest's QEMU (scripts/vm-mkinitramfs --qemu).
 # Leaves everything as it found it: devices driver-less without an
 # override, dmaown loaded.
 #
@@ -18,8 +19,8 @@
 
 : "${EDU_LONE:=0000:00:03.0}" "${EDU_HP:=0000:02:00.0}"
 : "${DMAOWN_MODULE:=/dmaown/dmaown.ko}"
-PROGS="dmaown-bench-cycle dmaown-bench-scale dmaown-bench-probe"
-PLAN=6
+PROGS="dmaown-bench-cycle dmaown-bench-scale dmaown-bench-probe dmaown-bench-handoff"
+PLAN=7
 
 n=0
 failed=0
@@ -136,6 +137,25 @@ elif "$dir/dmaown-bench-probe" -d "$EDU_LONE" -D pci-stub -o "$g_hp" -n 2 -r 1 \
 else
 	diag < "$out"
 	not_ok "dmaown-bench-probe with pci-stub on $EDU_LONE"
+fi
+[ -n "$g_lone" ] && restore_dev "$EDU_LONE"
+
+# --- handoff: the guest's QEMU on EDU_LONE, plain and quarantined -------------
+if [ -z "$g_lone" ]; then
+	not_ok "dmaown-bench-handoff: $EDU_LONE has no IOMMU group"
+elif [ ! -x /usr/bin/qemu-system-x86_64 ] || [ ! -d /sys/bus/pci/drivers/vfio-pci ]; then
+	skip "dmaown-bench-handoff on $EDU_LONE" "no /usr/bin/qemu-system-x86_64 or no vfio-pci"
+elif "$dir/dmaown-bench-handoff" -d "$EDU_LONE" -r 1 -w 0 > "$out" 2>&1 &&
+	check "$out" '^handoff_setup group=[0-9]+ .*window=[01] zero_window=[01]' \
+		'^handoff round=1 .*plain_usable_ns=[0-9]+ .*quar_usable_ns=[0-9]+ .*plain2_usable_ns=[0-9]+' \
+		'^handoff round=1 .*quar_handoff_ns=[0-9]+ .*ratio=[0-9.]+ .*control_ratio=[0-9.]+' &&
+	[ -z "$(cat /sys/module/dmaown/parameters/quarantine)" ]; then
+	diag < "$out"
+	ok "dmaown-bench-handoff on $EDU_LONE"
+else
+	diag < "$out"
+	echo "quarantine list afterwards: '$(cat /sys/module/dmaown/parameters/quarantine 2>&1)'" | diag
+	not_ok "dmaown-bench-handoff on $EDU_LONE"
 fi
 [ -n "$g_lone" ] && restore_dev "$EDU_LONE"
 
