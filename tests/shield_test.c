@@ -7,7 +7,8 @@
  * (EBUSY, one dmaown line on 5.10, no BUG), the group stays on the VM's
  * (empty) domain, devices hot-added into it bind no driver and leak no DMA;
  * a group that is not viable cannot be attached; after the VMM exits all
- * is as before; dmaown can be unloaded under it. 6.1 and 6.12 do this in
+ * is as before; dmaown can be unloaded under it. The distribution's QEMU
+ * does the same as a real VMM. 6.1 and 6.12 do this in
  * the core; 5.10 does it only with dmaown's shield (shield=0 fails here).
  *
  * The hot-add test runs last and leaves the kernel's own state of a group
@@ -206,6 +207,38 @@ TEST_F(shield, bind_refused_while_vfio_holds)
 	EXPECT_OK(nic_transmit(NIC_ALIAS));
 	if (kmsg_count_bad(&self->k))
 		kmsg_dump(&self->k, "bind while VFIO holds");
+	EXPECT_EQ(0, kmsg_count_bad(&self->k));
+}
+
+/*
+ * The same with the distribution's QEMU as the VMM (tests/lib/vmm.c): its
+ * DMA lands in the inner VM, a kernel driver's bind is refused while it
+ * runs, and with that driver bound QEMU itself is refused.
+ */
+TEST_F_TIMEOUT(shield, real_qemu_bind_refused_and_nonviable_refused, 180)
+{
+	struct vmm v = { 0 };
+
+	ASSERT_OK(pci_unbind(NIC_ALIAS));
+	ASSERT_OK(vmm_start(&v, EDU_ALIAS_A));
+	EXPECT_EQ(EDU_LANDED, vmm_edu_dma(&v));
+	EXPECT_EQ(-EBUSY, pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
+	EXPECT_TRUE(pci_has_driver(NIC_ALIAS, ""));
+	if (legacy())
+		EXPECT_EQ(1, kmsg_wait(&self->k, DENIED, NIC_ALIAS, 1, 2000));
+	EXPECT_EQ(EDU_LANDED, vmm_edu_dma(&v));
+	vmm_stop(&v, SIGTERM);
+	EXPECT_EQ(0, kmsg_count_crash(&self->k));
+
+	/* a kernel driver bound: the group is not viable, QEMU is refused */
+	EXPECT_OK(pci_bind(NIC_ALIAS, NIC_ALIAS_DRIVER));
+	memset(&v, 0, sizeof(v));
+	EXPECT_EQ(-ECHILD, vmm_start(&v, EDU_ALIAS_A));
+	/* QEMU asks VFIO's viability first (5.10's VFIO knows e1000 is not allowed) */
+	EXPECT_TRUE(vmm_stderr_has(&v, "not viable") ||
+		    vmm_stderr_has(&v, "Failed to set iommu for container"));
+	vmm_stop(&v, SIGKILL);
+	EXPECT_OK(nic_transmit(NIC_ALIAS));
 	EXPECT_EQ(0, kmsg_count_bad(&self->k));
 }
 
