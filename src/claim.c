@@ -492,7 +492,17 @@ void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
 	}
 	if (!claim)
 		dmaown_qgroup_look(q);
-	ready = dmaown_group_vfio_ready(q->group);
+	/*
+	 * The shield hands an identity group over at VFIO's attach, not at
+	 * vfio-pci's bind: until then, and after VFIO's detach, it is held.
+	 */
+	if (!q->translated && dmaown_owner_shield_handoff()) {
+		if (!claim && q->handed_off)
+			return;		/* VFIO has it */
+		ready = false;
+	} else {
+		ready = dmaown_group_vfio_ready(q->group);
+	}
 	allowed = q->translated || dmaown_handoff_window();
 	if (ready && !allowed) {
 		if (!q->told)
@@ -540,6 +550,68 @@ void dmaown_quarantine_settled(struct dmaown_claim *failed)
 		return;
 	dmaown_claim_retry_binds(failed);
 	dmaown_claim_free(failed);
+}
+
+/* Every PCI member of @group stops bus mastering. */
+static void dmaown_clear_master_all(struct iommu_group *group)
+{
+	struct device **devs;
+	int i, n;
+
+	n = dmaown_group_devices(group, &devs);
+	for (i = 0; i < n; i++)
+		if (dev_is_pci(devs[i]))
+			pci_clear_master(to_pci_dev(devs[i]));
+	dmaown_put_devices(devs, n < 0 ? 0 : n);
+}
+
+/**
+ * dmaown_quarantine_vfio_attach() - VFIO's type1 is about to attach @group
+ * @group: the group, viable
+ *
+ * Called by the shield (dmaown_owner_shield_handoff()) right before the real
+ * attach: a quarantine hold lets go of the group, with every member's bus
+ * mastering off first, so that the group crosses its default domain
+ * without DMA. A group a file owns stays the file's (the attach fails).
+ *
+ * Context: may sleep; takes dmaown_lock.
+ */
+void dmaown_quarantine_vfio_attach(struct iommu_group *group)
+{
+	struct dmaown_claim *claim;
+	struct dmaown_qgroup *q;
+
+	mutex_lock(&dmaown_lock);
+	q = dmaown_qgroup_find(group);
+	claim = dmaown_owned_lookup_rcu(group);
+	if (q && !(claim && claim->file)) {
+		if (claim && claim->active && dmaown_group_can_return(group)) {
+			dmaown_clear_master_all(group);
+			dmaown_held_end(claim, "handed to VFIO at its attach, bus mastering off");
+		}
+		q->handed_off = true;
+	}
+	mutex_unlock(&dmaown_lock);
+}
+
+/**
+ * dmaown_quarantine_vfio_detached() - VFIO let go of @group (or its attach
+ * failed): the quarantine takes it back, from a work item
+ * @group: the group
+ *
+ * Context: may sleep; takes dmaown_lock.
+ */
+void dmaown_quarantine_vfio_detached(struct iommu_group *group)
+{
+	struct dmaown_qgroup *q;
+
+	mutex_lock(&dmaown_lock);
+	q = dmaown_qgroup_find(group);
+	if (q)
+		q->handed_off = false;
+	mutex_unlock(&dmaown_lock);
+	if (q)
+		dmaown_quarantine_kick();
 }
 
 /**

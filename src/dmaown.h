@@ -32,7 +32,8 @@
  *  at exit; never with a dmaown lock held, and never under device_lock.
  *  Under it the attach check takes device_lock of each member.
  *
- *  Order:  dmaown_shield_lock -> device_lock(dev) -> group->mutex
+ *  Order:  dmaown_shield_lock -> device_lock(dev) -> dmaown_lock -> group->mutex
+ *  (the attach wrapper lets a quarantine hold go under dmaown_lock)
  *
  *  The guard reads the list under RCU (records are freed with kfree_rcu()).
  *
@@ -252,6 +253,8 @@ void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
 			      struct dmaown_claim **failed);
 void dmaown_quarantine_settled(struct dmaown_claim *failed);
 void dmaown_quarantine_lift(struct dmaown_qgroup *q);
+void dmaown_quarantine_vfio_attach(struct iommu_group *group);
+void dmaown_quarantine_vfio_detached(struct iommu_group *group);
 bool dmaown_quarantine_busy(struct dmaown_qgroup *q);
 
 /* when a bus notifier runs, relative to the IOMMU core's and drivers' */
@@ -271,6 +274,7 @@ int dmaown_quarantine_add(const char *spec);
 int dmaown_quarantine_remove(const char *spec);
 void dmaown_quarantine_bus_event(struct device *dev, unsigned long action);
 bool dmaown_handoff_window(void);
+void dmaown_quarantine_kick(void);
 
 /* viability.c: a group's devices and their drivers */
 int dmaown_group_devices(struct iommu_group *group, struct device ***devsp);

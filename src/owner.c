@@ -89,6 +89,11 @@ const char *dmaown_owner_shield_state(void)
 	return "core";
 }
 
+bool dmaown_owner_shield_handoff(void)
+{
+	return false;
+}
+
 bool dmaown_owner_vfio_holder_rcu(struct iommu_group *group, pid_t *pid,
 				  char *comm)
 {

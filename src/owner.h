@@ -112,6 +112,21 @@ void dmaown_owner_shield_exit(void);
 const char *dmaown_owner_shield_state(void);
 
 /**
+ * dmaown_owner_shield_handoff() - does the shield hand quarantined groups to
+ * VFIO at type1's attach?
+ *
+ * Where the default domain is identity and cannot change (5.10 under
+ * iommu=pt), a quarantined group stays held until type1 attaches it: the
+ * shield's attach wrapper lets go of the hold with every member's bus
+ * mastering off, and calls the real attach at once; its detach wrapper has
+ * the quarantine take the group back. Identity is crossed only with bus
+ * mastering off (DMAOWN_GROUP_HANDOFF_AT_ATTACH).
+ *
+ * Context: any.
+ */
+bool dmaown_owner_shield_handoff(void);
+
+/**
  * dmaown_owner_vfio_holder_rcu() - does VFIO hold @group, as the shield saw?
  * @group: a group
  * @pid: out: the task that attached it

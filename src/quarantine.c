@@ -317,6 +317,16 @@ static void dmaown_quarantine_workfn(struct work_struct *work)
 static DECLARE_WORK(dmaown_quarantine_work, dmaown_quarantine_workfn);
 
 /**
+ * dmaown_quarantine_kick() - resync the quarantined groups soon
+ *
+ * Context: any process context.
+ */
+void dmaown_quarantine_kick(void)
+{
+	schedule_work(&dmaown_quarantine_work);
+}
+
+/**
  * dmaown_quarantine_bus_event() - a PCI or platform bus event, for the
  * quarantine
  * @dev: the device

@@ -25,6 +25,7 @@
 #include <linux/string.h>
 
 #include "dmaown.h"
+#include "owner.h"
 
 DEFINE_MUTEX(dmaown_lock); /* every record below, and the claims: see dmaown.h */
 /* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
@@ -513,6 +514,8 @@ int dmaown_group_owner(struct dmaown_file *file, struct iommu_group *group,
 		*flags |= DMAOWN_GROUP_QUARANTINED;
 		if (q->translated)
 			*flags |= DMAOWN_GROUP_ZERO_WINDOW;
+		else if (dmaown_owner_shield_handoff())
+			*flags |= DMAOWN_GROUP_HANDOFF_AT_ATTACH;
 		if (q->handed_off)
 			*flags |= DMAOWN_GROUP_HANDED_OFF;
 	}

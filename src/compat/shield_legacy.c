@@ -27,6 +27,11 @@
  *    fails with EBUSY. Nothing has changed.
  *  - The wrapper for detach forgets the record before the group leaves the
  *    domain: type1 frees the domain after the detach.
+ *  - A quarantined group that dmaown holds (claim.c) is handed to VFIO at
+ *    the attach: its hold lets go, with every member's bus mastering off,
+ *    right before the real attach; after the detach the quarantine takes it
+ *    back (a work item). Where its default domain is identity this is the
+ *    best 5.10 allows: identity is crossed only with bus mastering off.
  *  - The guard (guard.c) refuses drivers that are not DMA-safe for a group
  *    on record; the ADD_DEVICE notifier (claim.c) puts a device hot-added
  *    into such a group on the VM's domain, as dmaown does for its own
@@ -179,7 +184,11 @@ static int dmaown_shield_vfio_attach(struct iommu_domain *domain,
 				    hold->id, hold->comm, hold->pid, why);
 		ret = -EBUSY;
 	} else {
+		/* a quarantine hold lets go now, bus mastering off */
+		dmaown_quarantine_vfio_attach(group);
 		ret = iommu_attach_group(domain, group);
+		if (ret)
+			dmaown_quarantine_vfio_detached(group);
 	}
 	if (ret) {
 		dmaown_vfio_hold_del(hold);
@@ -219,16 +228,21 @@ static noinline notrace void dmaown_shield_detach(struct iommu_domain *domain,
 						  struct iommu_group *group)
 {
 	struct dmaown_vfio_hold *hold;
+	bool held;
 
 	mutex_lock(&dmaown_shield_lock);
 	hold = dmaown_vfio_hold_find(group);
+	held = hold && hold->domain == domain;
 	/* Forget it before the domain goes: type1 frees it after this. */
-	if (hold && hold->domain == domain) {
+	if (held) {
 		pr_debug("group %d: detached by VFIO (attached for %s[%d])\n",
 			 hold->id, hold->comm, hold->pid);
 		dmaown_vfio_hold_del(hold);
 	}
 	iommu_detach_group(domain, group);
+	/* a quarantined group: the quarantine takes it back */
+	if (held)
+		dmaown_quarantine_vfio_detached(group);
 	mutex_unlock(&dmaown_shield_lock);
 	module_put(THIS_MODULE);
 }
@@ -337,6 +351,11 @@ void dmaown_owner_shield_exit(void)
 const char *dmaown_owner_shield_state(void)
 {
 	return dmaown_shield_on ? "on" : "off";
+}
+
+bool dmaown_owner_shield_handoff(void)
+{
+	return dmaown_shield_on;
 }
 
 bool dmaown_owner_vfio_holder_rcu(struct iommu_group *group, pid_t *pid,

@@ -349,6 +349,8 @@ static int list_quarantine(bool json)
 			json_bool(&j, "held", g.st.out_group_flags & DMAOWN_GROUP_HELD);
 			json_bool(&j, "handed_off", g.st.out_group_flags & DMAOWN_GROUP_HANDED_OFF);
 			json_bool(&j, "zero_window", g.st.out_group_flags & DMAOWN_GROUP_ZERO_WINDOW);
+			json_bool(&j, "handoff_at_attach",
+				  g.st.out_group_flags & DMAOWN_GROUP_HANDOFF_AT_ATTACH);
 			json_str(&j, "domain", domain_name(g.st.out_domain), SIZE_MAX);
 			json_open(&j, "devices", '[');
 			for (k = 0; k < g.n; k++) {
@@ -362,8 +364,9 @@ static int list_quarantine(bool json)
 		} else {
 			printf("group %u: %s; domain %s; hand-off to VFIO: %s\n", ids[i],
 			       qholder(&g, buf, sizeof(buf)), domain_name(g.st.out_domain),
-			       g.st.out_group_flags & DMAOWN_GROUP_ZERO_WINDOW ?
-			       "zero-window" :
+			       g.st.out_group_flags & DMAOWN_GROUP_ZERO_WINDOW ? "zero-window" :
+			       g.st.out_group_flags & DMAOWN_GROUP_HANDOFF_AT_ATTACH ?
+			       "at VFIO's attach, bus mastering off (identity default domain)" :
 			       "with a DMA window (identity default domain): only with dmaown.handoff_window=1");
 			for (k = 0; k < g.n; k++) {
 				char name[DMAOWN_NAME_LEN + 1];

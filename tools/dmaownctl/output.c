@@ -55,6 +55,8 @@ static const struct {
 	  "Hand-off to VFIO: zero-window (its default domain translates and maps nothing)" },
 	{ DMAOWN_GROUP_HANDED_OFF, "handed_off",
 	  "Handed to VFIO: vfio-pci is bound; dmaown takes it back when vfio-pci lets go" },
+	{ DMAOWN_GROUP_HANDOFF_AT_ATTACH, "handoff_at_attach",
+	  "Hand-off to VFIO: at VFIO's attach, bus mastering off (identity default domain, 5.10's shield)" },
 };
 
 #define REVOKE_CAUSES (DMAOWN_GROUP_MEMBER_LOST | DMAOWN_GROUP_DRIVER_SLIPPED | \
@@ -79,7 +81,7 @@ static void print_reasons(FILE *f, __u32 flags, const char *first, const char *p
 		DMAOWN_GROUP_REVOKED, DMAOWN_GROUP_HELD, DMAOWN_GROUP_WOUNDED,
 		DMAOWN_GROUP_RESV_DIRECT, DMAOWN_GROUP_MEMBER_LEAVING, DMAOWN_GROUP_MEMBER_LOST,
 		DMAOWN_GROUP_GUARD_DISARMED, DMAOWN_GROUP_DRIVER_SLIPPED, DMAOWN_GROUP_QUARANTINED,
-		DMAOWN_GROUP_HANDED_OFF, DMAOWN_GROUP_ZERO_WINDOW,
+		DMAOWN_GROUP_HANDED_OFF, DMAOWN_GROUP_ZERO_WINDOW, DMAOWN_GROUP_HANDOFF_AT_ATTACH,
 	};
 	__u32 known = 0, bit;
 	size_t i, k, nc;
@@ -110,7 +112,8 @@ static void print_reasons(FILE *f, __u32 flags, const char *first, const char *p
 			if (group_reasons[k].bit == bit)
 				fprintf(f, "%s\n", group_reasons[k].text);
 	}
-	if ((flags & DMAOWN_GROUP_QUARANTINED) && !(flags & DMAOWN_GROUP_ZERO_WINDOW))
+	if ((flags & DMAOWN_GROUP_QUARANTINED) &&
+	    !(flags & (DMAOWN_GROUP_ZERO_WINDOW | DMAOWN_GROUP_HANDOFF_AT_ATTACH)))
 		fprintf(f, "%sHand-off to VFIO: with a DMA window (identity default domain): only with dmaown.handoff_window=1\n",
 			prefix);
 	if (flags & ~known)

@@ -217,6 +217,12 @@ struct dmaown_device_info {
  *	bound to a member and dmaown let go of the group, so that VFIO can
  *	take it. Kernel drivers that are not DMA-safe stay refused; dmaown
  *	takes the group back when vfio-pci lets go of its last member (API 3).
+ * @DMAOWN_GROUP_HANDOFF_AT_ATTACH: the group's default domain is identity,
+ *	and dmaown hands it to VFIO at VFIO's attach rather than at vfio-pci's
+ *	bind (5.10's VFIO shield): held until type1 attaches the group, let go
+ *	with every member's bus mastering off right before that attach, and
+ *	taken back after VFIO's detach. The identity domain is crossed only
+ *	with bus mastering off (API 3).
  */
 enum dmaown_group_flags {
 	DMAOWN_GROUP_REVOKED = 1 << 0,
@@ -230,6 +236,7 @@ enum dmaown_group_flags {
 	DMAOWN_GROUP_QUARANTINED = 1 << 8,
 	DMAOWN_GROUP_ZERO_WINDOW = 1 << 9,
 	DMAOWN_GROUP_HANDED_OFF = 1 << 10,
+	DMAOWN_GROUP_HANDOFF_AT_ATTACH = 1 << 11,
 };
 
 /**
