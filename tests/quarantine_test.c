@@ -428,7 +428,7 @@ TEST_F(q, vfio_pci_hands_off_only_with_no_window)
 	}
 	ASSERT_LT(0, group_type(self->gid, type, sizeof(type)));
 	zero = strcmp(type, "identity");
-	TH_LOG("group %d type %s: hand-off %s", self->gid, type, zero ? "zero-window" : "with a window");
+	TH_LOG("group %d type %s: hand-off %s", self->gid, type, zero ? "zero-window" : "not zero-window");
 	if (kernel_version() >= 6001)
 		EXPECT_TRUE(zero);
 
