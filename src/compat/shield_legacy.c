@@ -3,7 +3,7 @@
  * The VFIO shield, for kernels without core DMA ownership (Debian 11's
  * 5.10). There VFIO owns a group only by type1 putting it on the VM's
  * domain, and it trusts that nothing else binds into the group: a kernel
- * driver bound into a group in use hits VFIO's BUG_ON, a hot-added member
+ * driver bound into a group in use hits VFIO's kernel BUG, a hot-added member
  * puts the whole group back on its identity domain, and a group that is
  * not viable is attached all the same. 5.19 fixed all three in the core
  * (iommu_group_claim_dma_owner); here dmaown fixes them from outside, with
@@ -40,7 +40,7 @@
  *
  * What it relies on: DMAOWN_SHIELD_ATTACH/DETACH in compat.h.
  *
- * Not covered: VFIO's BUG_ON is armed from VFIO_GROUP_SET_CONTAINER, and
+ * Not covered: VFIO's BUG is armed from VFIO_GROUP_SET_CONTAINER, and
  * type1 attaches only at VFIO_SET_IOMMU; between the two, and after a
  * SET_IOMMU that failed until the group fd closes, the group is not on
  * record (nothing that VFIO passes to an exported or probed function names
