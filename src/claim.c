@@ -415,15 +415,18 @@ static void dmaown_qgroup_look(struct dmaown_qgroup *q)
 	dmaown_put_devices(devs, n < 0 ? 0 : n);
 }
 
-/* The driverless members of a group dmaown just blocked stop mastering. */
-static void dmaown_clear_master_driverless(struct iommu_group *group)
+/*
+ * The PCI members of @group stop bus mastering: the driverless ones, or
+ * with @all every one.
+ */
+static void dmaown_clear_master(struct iommu_group *group, bool all)
 {
 	struct device **devs;
 	int i, n;
 
 	n = dmaown_group_devices(group, &devs);
 	for (i = 0; i < n; i++)
-		if (dev_is_pci(devs[i]) && !READ_ONCE(devs[i]->driver))
+		if (dev_is_pci(devs[i]) && (all || !READ_ONCE(devs[i]->driver)))
 			pci_clear_master(to_pci_dev(devs[i]));
 	dmaown_put_devices(devs, n < 0 ? 0 : n);
 }
@@ -457,7 +460,7 @@ static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **faile
 	}
 	list_add_tail(&claim->file_node, &dmaown_held);
 	__module_get(THIS_MODULE);
-	dmaown_clear_master_driverless(group);
+	dmaown_clear_master(group, false);
 	pr_info("group %d: quarantined: blocked, held by dmaown\n", id);
 	return 0;
 }
@@ -552,19 +555,6 @@ void dmaown_quarantine_settled(struct dmaown_claim *failed)
 	dmaown_claim_free(failed);
 }
 
-/* Every PCI member of @group stops bus mastering. */
-static void dmaown_clear_master_all(struct iommu_group *group)
-{
-	struct device **devs;
-	int i, n;
-
-	n = dmaown_group_devices(group, &devs);
-	for (i = 0; i < n; i++)
-		if (dev_is_pci(devs[i]))
-			pci_clear_master(to_pci_dev(devs[i]));
-	dmaown_put_devices(devs, n < 0 ? 0 : n);
-}
-
 /**
  * dmaown_quarantine_vfio_attach() - VFIO's type1 is about to attach @group
  * @group: the group, viable
@@ -586,7 +576,7 @@ void dmaown_quarantine_vfio_attach(struct iommu_group *group)
 	claim = dmaown_owned_lookup_rcu(group);
 	if (q && !(claim && claim->file)) {
 		if (claim && claim->active && dmaown_group_can_return(group)) {
-			dmaown_clear_master_all(group);
+			dmaown_clear_master(group, true);
 			dmaown_held_end(claim, "handed to VFIO at its attach, bus mastering off");
 		}
 		q->handed_off = true;
@@ -1042,6 +1032,7 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 {
 	struct iommu_group *group = NULL;
 	struct dmaown_claim *claim;
+	struct dmaown_qgroup *q;
 
 	if (when == DMAOWN_EVENT_EARLY) {
 		if (action != BUS_NOTIFY_REMOVED_DEVICE && action != BUS_NOTIFY_ADD_DEVICE)
@@ -1101,8 +1092,9 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 	case BUS_NOTIFY_BOUND_DRIVER:
 		dmaown_driver_bound(claim, dev);
 		/* vfio-pci bound: a quarantine hold may go to VFIO now */
-		if (dmaown_qgroup_find(group))
-			dmaown_quarantine_settle(dmaown_qgroup_find(group), false, NULL);
+		q = dmaown_qgroup_find(group);
+		if (q)
+			dmaown_quarantine_settle(q, false, NULL);
 		break;
 	}
 out_unlock:
