@@ -405,11 +405,27 @@ int pci_ensure_driver(const char *bdf, const char *drv)
 	return pci_wait_driver(bdf, drv, 5000);
 }
 
+/*
+ * A device is there once the IOMMU core has put it in its group, when the
+ * IOMMU is on: its sysfs directory comes first, at device_add(), and its
+ * iommu_group link only from the IOMMU core's bus notifier after it (seen
+ * on the debug kernel: a status taken in between counted one member less).
+ */
+static bool pci_added(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	if (!pci_exists(bdf))
+		return false;
+	return !path_exists("/sys/kernel/iommu_groups/0") ||
+	       path_exists(pci_path(path, bdf, "iommu_group"));
+}
+
 int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms)
 {
 	uint64_t end = now_ms() + timeout_ms;
 
-	while (pci_exists(bdf) != present) {
+	while ((present ? pci_added(bdf) : pci_exists(bdf)) != present) {
 		if (now_ms() >= end)
 			return -ETIMEDOUT;
 		msleep(50);

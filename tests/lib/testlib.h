@@ -94,7 +94,7 @@ int pci_bind_vfio(const char *bdf);
 int pci_unbind_vfio(const char *bdf);
 /* make sure @drv is bound (bind it if the device has no driver) */
 int pci_ensure_driver(const char *bdf, const char *drv);
-/* wait until the device is there (or gone): 0 or -ETIMEDOUT */
+/* wait until the device is there, in its IOMMU group (or gone): 0 or -ETIMEDOUT */
 int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms);
 
 /*
