@@ -183,6 +183,18 @@ else
 	bskip "default domain type fits iommu=$DMAOWN_IOMMU_MODE" "no iommu_groups/N/type"
 fi
 bcheck "no kernel warning or oops during boot" not_tainted_bad
+# The debug kernel (scripts/debug-kernel): a clean run proves something only
+# if its checkers are on. The boot's own kmemleak suspects are set aside
+# (scan, clear): the report after the tests is the tests' own.
+debug_kernel=0
+case $DMAOWN_KVER in *-dmaown-debug) debug_kernel=1 ;; esac
+debug_locks_on() { grep -qE '^ *debug_locks: +1$' /proc/lockdep_stats; }
+if [ "$debug_kernel" = 1 ]; then
+	bcheck "debug kernel: lockdep is on (debug_locks 1)" debug_locks_on
+	bcheck "debug kernel: KASAN is on" sh -c 'dmesg | grep -q "KernelAddressSanitizer initialized"'
+	bcheck "debug kernel: kmemleak is on" sh -c \
+		'echo scan > /sys/kernel/debug/kmemleak && echo clear > /sys/kernel/debug/kmemleak'
+fi
 if [ -f "$DMAOWN_MODULE" ]; then
 	# shellcheck disable=SC2086 # DMAOWN_PARAMS is a list of words
 	bcheck "insmod $DMAOWN_MODULE${DMAOWN_PARAMS:+ $DMAOWN_PARAMS}" insmod "$DMAOWN_MODULE" $DMAOWN_PARAMS
@@ -335,6 +347,22 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	sleep 1
 	echo scan > /sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak > "$RES/kmemleak"
+fi
+# Lockdep turns itself off after its first report, or when a table of its
+# runs out: either way the rest of the run was not checked.
+if [ "$debug_kernel" = 1 ]; then
+	if debug_locks_on; then
+		d_rc=0 d_line="ok 1 - debug kernel: lockdep still on after the tests"
+	else
+		d_rc=1 d_line="not ok 1 - debug kernel: lockdep turned itself off during the tests"
+		failed=$((failed + 1))
+	fi
+	emit "# test: debug-kernel"
+	emit "TAP version 13"
+	emit "1..1"
+	emit "$d_line"
+	sed 's/^/# /' /proc/lockdep_stats >&9
+	emit "# end: debug-kernel rc=$d_rc time=0s"
 fi
 taint=$(cat /proc/sys/kernel/tainted)
 log "tainted=$taint, $failed failed program(s)"
