@@ -7,8 +7,11 @@
  * closed and reopened; an owner SIGKILLed; a kernel driver (e1000) bound
  * and unbound in the alias group; a DMA-safe driver (pci-stub) bound and
  * unbound; sysfs remove and rescan of the lone edu behind a root port; QMP
- * hot-add and hot-remove of an edu behind the bridge (into the alias
- * group, owned or not); rmmod and insmod of dmaown with every file closed.
+ * hot-add and hot-remove of an edu or an e1000 behind the bridge (into the
+ * alias group, owned or not: the e1000 driver probes a NIC as it comes);
+ * VFIO taking the lone edu's group as QEMU does (refused while dmaown owns
+ * it; while VFIO has it, dmaown refuses to claim it); rmmod and insmod of
+ * dmaown with every file closed.
  *
  * Invariants, after every step: never two owners; an owned or held group
  * is on a blocking domain; no driver that is not DMA-safe is bound in an
@@ -31,8 +34,7 @@
 #include "lib/testlib.h"
 
 #define NR_FILES 3
-#define SOAK_QID "soak-edu"
-#define SOAK_ADDR "05.0"
+#define SOAK_ADDR "05.0"	/* the hot-plug slot behind the bridge */
 
 struct rng {
 	uint64_t s;
@@ -49,7 +51,8 @@ static unsigned int pick(struct rng *r, unsigned int n)
 struct soak {
 	struct rng r;
 	int fd[NR_FILES];
-	bool qmp, pt, soak_edu;
+	bool qmp, pt, soak_edu;	/* soak_edu: an edu in the hot-plug slot */
+	const char *soak_qid;	/* what is in the slot (NULL: nothing) */
 	char soak_bdf[32];
 	unsigned long steps, violations, counts[16];
 };
@@ -301,20 +304,60 @@ static void step_remove_rescan(struct soak *s)
 
 static void step_hotplug(struct soak *s)
 {
+	bool nic = pick(&s->r, 2);
+	const char *qid = nic ? "soak-nic" : "soak-edu";
+
 	if (!s->qmp)
 		return;
-	if (!s->soak_edu) {
-		if (qmp_add_edu(BRIDGE_QID, SOAK_ADDR, SOAK_QID) ||
-		    pci_wait_present(s->soak_bdf, true, 20000))
-			violation(s, "hot-add of %s failed", s->soak_bdf);
-		else
-			s->soak_edu = true;
+	if (!s->soak_qid) {
+		if ((nic ? qmp_add_nic(BRIDGE_QID, SOAK_ADDR, qid) :
+			   qmp_add_edu(BRIDGE_QID, SOAK_ADDR, qid)) ||
+		    pci_wait_present(s->soak_bdf, true, 20000)) {
+			violation(s, "hot-add of %s (%s) failed", s->soak_bdf, qid);
+		} else {
+			s->soak_qid = qid;
+			s->soak_edu = !nic;
+		}
 	} else {
-		if (qmp_device_del(SOAK_QID, s->soak_bdf))
-			violation(s, "hot-remove of %s failed", s->soak_bdf);
-		else
+		if (qmp_device_del(s->soak_qid, s->soak_bdf)) {
+			violation(s, "hot-remove of %s (%s) failed", s->soak_bdf, s->soak_qid);
+		} else {
+			s->soak_qid = NULL;
 			s->soak_edu = false;
+		}
 	}
+}
+
+/*
+ * VFIO takes the lone edu's group, as QEMU does: it gets no working device
+ * while dmaown owns the group; on a free group it gets one, and while it
+ * has it dmaown refuses to claim the group or the device (EBUSY, changing
+ * nothing). vfio-pci is DMA-safe: it binds whoever owns the group.
+ */
+static void step_vfio(struct soak *s)
+{
+	int gid = pci_group(EDU_LONE), f = pick(&s->r, NR_FILES), ret;
+	const char *what;
+	struct vfio v;
+	bool blocked;
+
+	if (gid < 0 || s->fd[f] < 0)
+		return;
+	blocked = group_blocked(s, gid);
+	if (pci_bind_vfio(EDU_LONE)) {
+		violation(s, "vfio-pci (DMA-safe) refused on %s", EDU_LONE);
+		return;
+	}
+	ret = vfio_take(&v, gid, EDU_LONE, &what);
+	if (blocked && !ret)
+		violation(s, "group %d owned by dmaown, yet VFIO got a working device", gid);
+	if (!blocked && ret)
+		violation(s, "group %d free, yet VFIO failed at %s: %s", gid, what, strerror(ret));
+	if (!ret && !dmaown_held_elsewhere(s->fd[f], gid, EDU_LONE))
+		violation(s, "group %d held by VFIO, and dmaown does not say so", gid);
+	vfio_close(&v);
+	if (pci_unbind_vfio(EDU_LONE))
+		violation(s, "unbind of vfio-pci from %s failed", EDU_LONE);
 }
 
 static void step_reload(struct soak *s)
@@ -384,18 +427,21 @@ TEST_TIMEOUT(random_walk, 2900) /* the guest's per-program timeout rules */
 			step_hotplug(&s), s.counts[9]++;
 		else if (k < 95)
 			step_reload(&s), s.counts[10]++;
+		else if (k < 97)
+			step_vfio(&s), s.counts[12]++;
 		else
 			sample_witness(&s), s.counts[11]++;
 		check_all(&s);
 	}
-	th_diag("steps: claim %lu/%lu, release %lu/%lu, reopen %lu, sigkill %lu, nic %lu, stub %lu, rescan %lu, hotplug %lu, reload %lu, witness %lu",
+	th_diag("steps: claim %lu/%lu, release %lu/%lu, reopen %lu, sigkill %lu, nic %lu, stub %lu, rescan %lu, hotplug %lu, reload %lu, vfio %lu, witness %lu",
 		s.counts[0], s.counts[1], s.counts[2], s.counts[3], s.counts[4], s.counts[5],
-		s.counts[6], s.counts[7], s.counts[8], s.counts[9], s.counts[10], s.counts[11]);
+		s.counts[6], s.counts[7], s.counts[8], s.counts[9], s.counts[10], s.counts[12],
+		s.counts[11]);
 
 	/* the end: every file closed, a wounded alias group healed */
 	for (int i = 0; i < NR_FILES; i++)
 		close(s.fd[i]);
-	if (s.soak_edu && qmp_device_del(SOAK_QID, s.soak_bdf))
+	if (s.soak_qid && qmp_device_del(s.soak_qid, s.soak_bdf))
 		violation(&s, "the last hot-remove failed");
 	gid = pci_group(BRIDGE);
 	fd = dmaown_open();

@@ -467,6 +467,18 @@ int qmp_add_edu(const char *bus, const char *addr, const char *qid)
 	return qmp("device_add", json);
 }
 
+int qmp_add_nic(const char *bus, const char *addr, const char *qid)
+{
+	char json[256];
+
+	/* no netdev: QEMU warns that the NIC has no peer, and adds it */
+	snprintf(json, sizeof(json),
+		 "{\"driver\": \"e1000\", \"romfile\": \"\", \"bus\": \"%.32s\", "
+		 "\"addr\": \"%.8s\", \"id\": \"%.32s\"}",
+		 bus, addr, qid);
+	return qmp("device_add", json);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;

@@ -108,6 +108,8 @@ int qmp(const char *cmd, const char *json); /* 0, or -1 with QMP's error */
 int qmp_device_del(const char *qid, const char *bdf);
 /* device_add of an edu with a full DMA mask: -1 or 0 */
 int qmp_add_edu(const char *bus, const char *addr, const char *qid);
+/* QMP device_add of an e1000 (no netdev) at @bus/@addr with id @qid */
+int qmp_add_nic(const char *bus, const char *addr, const char *qid);
 
 struct sysdev {
 	char name[DMAOWN_NAME_LEN];
