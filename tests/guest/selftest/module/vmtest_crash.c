@@ -10,7 +10,8 @@
  * and, for the debug kernel's checkers (scripts/debug-kernel), each of
  * which the load then fails (-EAGAIN):
  *
- *   action=leak      a kmalloc() that nothing points to (kmemleak)
+ *   action=leak      four kmalloc()s that nothing points to (kmemleak;
+ *                    it may miss one whose address lingers somewhere)
  *   action=lockdep   two mutexes taken in both orders (lockdep; no
  *                    deadlock: one task)
  *   action=kasan     a read one byte past a kmalloc()ed object (KASAN)
@@ -40,7 +41,8 @@ static int __init vmtest_crash_init(void)
 		*p = 1;
 	if (!strcmp(action, "leak")) {
 		/* the only pointer is overwritten: unreferenced */
-		WRITE_ONCE(vmtest_sink, kmalloc(64, GFP_KERNEL));
+		for (int i = 0; i < 4; i++)
+			WRITE_ONCE(vmtest_sink, kmalloc(64, GFP_KERNEL));
 		WRITE_ONCE(vmtest_sink, NULL);
 		return -EAGAIN;
 	}
