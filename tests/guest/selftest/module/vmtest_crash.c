@@ -32,6 +32,7 @@ module_param(action, charp, 0);
 static int __init vmtest_crash_init(void)
 {
 	int *volatile p = NULL;
+	int i;
 
 	if (!strcmp(action, "warn")) {
 		WARN(1, "vmtest_crash: a warning on purpose\n");
@@ -41,7 +42,7 @@ static int __init vmtest_crash_init(void)
 		*p = 1;
 	if (!strcmp(action, "leak")) {
 		/* the only pointer is overwritten: unreferenced */
-		for (int i = 0; i < 4; i++)
+		for (i = 0; i < 4; i++)
 			WRITE_ONCE(vmtest_sink, kmalloc(64, GFP_KERNEL));
 		WRITE_ONCE(vmtest_sink, NULL);
 		return -EAGAIN;
