@@ -454,29 +454,29 @@ int qmp_device_del(const char *qid, const char *bdf)
 	return pci_wait_present(bdf, false, 20000);
 }
 
-int qmp_add_edu(const char *bus, const char *addr, const char *qid)
+/* QMP device_add of @driver (with @props, JSON members) at @bus[/@addr] as @qid */
+static int qmp_add_device(const char *driver, const char *props, const char *bus,
+			  const char *addr, const char *qid)
 {
 	char json[256], at[32] = "";
 
 	if (addr)
 		snprintf(at, sizeof(at), ", \"addr\": \"%.8s\"", addr);
 	snprintf(json, sizeof(json),
-		 "{\"driver\": \"edu\", \"dma_mask\": 18446744073709551615, \"bus\": \"%.32s\"%s, "
-		 "\"id\": \"%.32s\"}",
-		 bus, at, qid);
+		 "{\"driver\": \"%s\", %s, \"bus\": \"%.32s\"%s, \"id\": \"%.32s\"}",
+		 driver, props, bus, at, qid);
 	return qmp("device_add", json);
+}
+
+int qmp_add_edu(const char *bus, const char *addr, const char *qid)
+{
+	return qmp_add_device("edu", "\"dma_mask\": 18446744073709551615", bus, addr, qid);
 }
 
 int qmp_add_nic(const char *bus, const char *addr, const char *qid)
 {
-	char json[256];
-
 	/* no netdev: QEMU warns that the NIC has no peer, and adds it */
-	snprintf(json, sizeof(json),
-		 "{\"driver\": \"e1000\", \"romfile\": \"\", \"bus\": \"%.32s\", "
-		 "\"addr\": \"%.8s\", \"id\": \"%.32s\"}",
-		 bus, addr, qid);
-	return qmp("device_add", json);
+	return qmp_add_device("e1000", "\"romfile\": \"\"", bus, addr, qid);
 }
 
 static int cmp_int(const void *a, const void *b)
