@@ -191,8 +191,9 @@ static void dmaown_claim_revoke(struct dmaown_claim *claim, const char *who,
 	claim->flags |= DMAOWN_GROUP_REVOKED;
 	claim->file->nr_revoked++;
 	wake_up_poll(&claim->file->wait, EPOLLERR);
-	dmaown_event(DMAOWN_EVENT_REVOKE, claim->id, who, NULL, 0, claim->flags,
-		     claim->pid, claim->comm);
+	/* @who names a device, or "guard" */
+	dmaown_event(DMAOWN_EVENT_REVOKE, claim->id, strcmp(who, "guard") ? who : NULL,
+		     NULL, 0, claim->flags, claim->pid, claim->comm);
 	pr_warn("%s: %s: claim of group %d by %s[%d] revoked; the group stays blocked until its owner releases it\n",
 		who, text, claim->id, claim->comm, claim->pid);
 }

@@ -16,34 +16,30 @@
 #include <uapi/linux/dmaown.h>
 
 DECLARE_EVENT_CLASS(dmaown_event_class,
-	TP_PROTO(const struct dmaown_event *ev),
-	TP_ARGS(ev),
-	TP_STRUCT__entry(
-		__field(u64, seq)
-		__field(u32, group)
-		__field(u32, error)
-		__field(u32, reason)
-		__field(u32, count)
-		__field(u32, pid)
-		__array(char, comm, DMAOWN_COMM_LEN)
-		__array(char, device, DMAOWN_NAME_LEN)
-		__array(char, driver, DMAOWN_NAME_LEN)
-	),
-	TP_fast_assign(
-		__entry->seq = ev->seq;
-		__entry->group = ev->group_id;
-		__entry->error = ev->error;
-		__entry->reason = ev->reason;
-		__entry->count = ev->count;
-		__entry->pid = ev->pid;
-		strscpy(__entry->comm, ev->comm, sizeof(__entry->comm));
-		strscpy(__entry->device, ev->device, sizeof(__entry->device));
-		strscpy(__entry->driver, ev->driver, sizeof(__entry->driver));
-	),
-	TP_printk("group=%u device=%s driver=%s error=%u reason=%#x count=%u pid=%u comm=%s seq=%llu",
-		  __entry->group, __entry->device, __entry->driver, __entry->error,
-		  __entry->reason, __entry->count, __entry->pid, __entry->comm,
-		  __entry->seq)
+		    TP_PROTO(const struct dmaown_event *ev),
+		    TP_ARGS(ev),
+		    TP_STRUCT__entry(__field(u64, seq)
+				     __field(u32, group)
+				     __field(u32, error)
+				     __field(u32, reason)
+				     __field(u32, count)
+				     __field(u32, pid)
+				     __array(char, comm, DMAOWN_COMM_LEN)
+				     __array(char, device, DMAOWN_NAME_LEN)
+				     __array(char, driver, DMAOWN_NAME_LEN)),
+		    TP_fast_assign(__entry->seq = ev->seq;
+				   __entry->group = ev->group_id;
+				   __entry->error = ev->error;
+				   __entry->reason = ev->reason;
+				   __entry->count = ev->count;
+				   __entry->pid = ev->pid;
+				   strscpy(__entry->comm, ev->comm, sizeof(__entry->comm));
+				   strscpy(__entry->device, ev->device, sizeof(__entry->device));
+				   strscpy(__entry->driver, ev->driver, sizeof(__entry->driver));),
+		    TP_printk("group=%u device=%s driver=%s error=%u reason=%#x count=%u pid=%u comm=%s seq=%llu",
+			      __entry->group, __entry->device, __entry->driver, __entry->error,
+			      __entry->reason, __entry->count, __entry->pid, __entry->comm,
+			      __entry->seq)
 );
 
 #define DMAOWN_TRACE_EVENT(name)					\
