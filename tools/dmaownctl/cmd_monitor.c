@@ -170,7 +170,9 @@ static int run_monitor(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: read() ends */
 	struct dmaown_events_open o = { .size = sizeof(o) };
-	struct dmaown_event ev[16];
+	/* room for 16 records, of a size up to twice today's (a newer module's) */
+	_Alignas(8) unsigned char buf[16 * 2 * sizeof(struct dmaown_event)];
+	struct dmaown_event ev;
 	bool json = false;
 	long group = -1;
 	int fd, efd, r;
@@ -199,7 +201,7 @@ static int run_monitor(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!monitor_stop) {
-		n = read(efd, ev, sizeof(ev));
+		n = read(efd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -209,11 +211,15 @@ static int run_monitor(int argc, char **argv)
 		}
 		if (n == 0) /* closed: the group went away */
 			break;
-		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
+		/* each record says its size: a newer module's may be longer */
+		for (size_t off = 0; off + sizeof(ev) <= (size_t)n; off += ev.size) {
+			memcpy(&ev, buf + off, sizeof(ev));
+			if (ev.size < sizeof(ev))
+				break;
 			if (json)
-				print_event_json(&ev[i]);
+				print_event_json(&ev);
 			else
-				print_event_text(&ev[i]);
+				print_event_text(&ev);
 		}
 		if (ferror(stdout))
 			break;
