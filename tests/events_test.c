@@ -59,7 +59,8 @@ static const char *type_name(uint32_t t)
 
 static void ev_log(const struct dmaown_event *e)
 {
-	th_diag("event seq=%llu %s group=%u device='%.64s' driver='%.64s' error=%u reason=%#x count=%u pid=%u comm='%.16s'",
+	th_diag("event seq=%llu %s group=%u device='%.64s' driver='%.64s' "
+		"error=%u reason=%#x count=%u pid=%u comm='%.16s'",
 		(unsigned long long)e->seq, type_name(e->type), e->group_id, e->device, e->driver,
 		e->error, e->reason, e->count, e->pid, e->comm);
 }
@@ -194,8 +195,10 @@ FIXTURE(lone) {
 
 FIXTURE_SETUP(lone)
 {
-	self->efd = self->all = -1;
-	self->seq = self->seq_all = 0;
+	self->efd = -1;
+	self->all = -1;
+	self->seq = 0;
+	self->seq_all = 0;
 	self->gid = pci_group(EDU_LONE);
 	ASSERT_LE(0, self->gid);
 	my_comm(self->comm, sizeof(self->comm));
@@ -336,7 +339,7 @@ TEST_F(lone, vfio_take_and_leave)
 	ASSERT_OK(pci_unbind_vfio(EDU_LONE));
 	EXPECT_EVENT(self->efd, &e, &self->seq, DMAOWN_EVENT_DRIVER_UNBOUND, self->gid, EDU_LONE);
 	if (legacy)
-		return; /* the shield hands a quarantined group over at the attach: quarantine_test */
+		return; /* the shield hands a quarantine over at the attach: quarantine_test */
 
 	ASSERT_OK(sysfs_write(HANDOFF_WINDOW, "1"));
 	ASSERT_OK(dmaown_quarantine_add(self->fd, EDU_LONE));

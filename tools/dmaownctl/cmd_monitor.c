@@ -171,7 +171,7 @@ static int run_monitor(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: read() ends */
 	struct dmaown_events_open o = { .size = sizeof(o) };
 	/* room for 16 records, of a size up to twice today's (a newer module's) */
-	_Alignas(8) unsigned char buf[16 * 2 * sizeof(struct dmaown_event)];
+	unsigned char buf[16 * 2 * sizeof(struct dmaown_event)] __attribute__((aligned(8)));
 	struct dmaown_event ev;
 	bool json = false;
 	long group = -1;
