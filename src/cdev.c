@@ -10,7 +10,8 @@
  * copy_struct_from_user() (zero-filling older, shorter structs; E2BIG for
  * non-zero bytes the kernel does not know), rejects unknown flags, and calls
  * one function per ioctl, which sees a kernel copy. A successful reply is
- * copied back up to the caller's size; the releases have none. When the
+ * copied back up to the caller's size; the releases have none, and
+ * EVENTS_OPEN returns its new fd as the ioctl's value. When the
  * reply of a claim cannot be copied back, the claim is undone: an ioctl
  * that fails has changed nothing.
  */
@@ -176,12 +177,20 @@ static int dmaown_ioctl_quarantine_remove(struct dmaown_file *file, void *arg)
 	return dmaown_quarantine_spec(cmd) ?: dmaown_quarantine_remove(cmd->spec);
 }
 
+static int dmaown_ioctl_events_open(struct dmaown_file *file, void *arg)
+{
+	struct dmaown_events_open *cmd = arg;
+
+	return dmaown_events_open(cmd->filter, cmd->group_id);
+}
+
 union dmaown_ucmd_buffer {
 	struct dmaown_info info;
 	struct dmaown_group_status status;
 	struct dmaown_group group;
 	struct dmaown_device device;
 	struct dmaown_quarantine quarantine;
+	struct dmaown_events_open events;
 };
 
 /*
@@ -232,6 +241,8 @@ static const struct dmaown_ioctl_op dmaown_ioctl_ops[] = {
 			struct dmaown_quarantine, spec, false, false, NULL),
 	DMAOWN_IOCTL_OP(DMAOWN_QUARANTINE_REMOVE, dmaown_ioctl_quarantine_remove,
 			struct dmaown_quarantine, spec, false, false, NULL),
+	DMAOWN_IOCTL_OP(DMAOWN_EVENTS_OPEN, dmaown_ioctl_events_open,
+			struct dmaown_events_open, group_id, false, false, NULL),
 };
 
 /* clang-format on */

@@ -146,6 +146,9 @@ static void dmaown_claim_drop(struct dmaown_claim *claim)
 	lockdep_assert_held(&dmaown_lock);
 	if (claim->flags & DMAOWN_GROUP_REVOKED)
 		claim->file->nr_revoked--;
+	dmaown_event(DMAOWN_EVENT_RELEASE, claim->id, NULL, NULL,
+		     claim->flags & DMAOWN_GROUP_REVOKED ? ENODEV : 0, claim->flags,
+		     claim->pid, claim->comm);
 	list_del(&claim->file_node);
 	q = dmaown_qgroup_find(claim->group);
 	if (claim->active && (q || !dmaown_group_can_return(claim->group))) {
@@ -188,6 +191,9 @@ static void dmaown_claim_revoke(struct dmaown_claim *claim, const char *who,
 	claim->flags |= DMAOWN_GROUP_REVOKED;
 	claim->file->nr_revoked++;
 	wake_up_poll(&claim->file->wait, EPOLLERR);
+	/* @who names a device, or "guard" */
+	dmaown_event(DMAOWN_EVENT_REVOKE, claim->id, strcmp(who, "guard") ? who : NULL,
+		     NULL, 0, claim->flags, claim->pid, claim->comm);
 	pr_warn("%s: %s: claim of group %d by %s[%d] revoked; the group stays blocked until its owner releases it\n",
 		who, text, claim->id, claim->comm, claim->pid);
 }
@@ -465,6 +471,19 @@ static int dmaown_hold_take(struct dmaown_qgroup *q, struct dmaown_claim **faile
 	return 0;
 }
 
+/*
+ * The quarantine hands @q->group to VFIO (@on), or takes it back from VFIO:
+ * say so when that changes.
+ */
+static void dmaown_qgroup_handed_off(struct dmaown_qgroup *q, bool on)
+{
+	lockdep_assert_held(&dmaown_lock);
+	if (q->handed_off != on)
+		dmaown_event(on ? DMAOWN_EVENT_VFIO_TAKE : DMAOWN_EVENT_VFIO_LEAVE,
+			     q->id, NULL, NULL, 0, DMAOWN_GROUP_HANDED_OFF, 0, NULL);
+	q->handed_off = on;
+}
+
 /**
  * dmaown_quarantine_settle() - hold quarantined @q->group, or hand it to VFIO
  * @q: a quarantined group
@@ -519,14 +538,14 @@ void dmaown_quarantine_settle(struct dmaown_qgroup *q, bool may_take,
 			return;
 		dmaown_held_end(claim, q->translated ? "handed to VFIO" :
 				"handed to VFIO, through its identity default domain (handoff_window=1)");
-		q->handed_off = true;
+		dmaown_qgroup_handed_off(q, true);
 		return;
 	}
 	if (ready && allowed) {
-		q->handed_off = true;
+		dmaown_qgroup_handed_off(q, true);
 		return;
 	}
-	q->handed_off = false;
+	dmaown_qgroup_handed_off(q, false);
 	if (!may_take)
 		return;
 	group = q->group;
@@ -579,7 +598,7 @@ void dmaown_quarantine_vfio_attach(struct iommu_group *group)
 			dmaown_clear_master(group, true);
 			dmaown_held_end(claim, "handed to VFIO at its attach, bus mastering off");
 		}
-		q->handed_off = true;
+		dmaown_qgroup_handed_off(q, true);
 	}
 	mutex_unlock(&dmaown_lock);
 }
@@ -598,7 +617,7 @@ void dmaown_quarantine_vfio_detached(struct iommu_group *group)
 	mutex_lock(&dmaown_lock);
 	q = dmaown_qgroup_find(group);
 	if (q)
-		q->handed_off = false;
+		dmaown_qgroup_handed_off(q, false);
 	mutex_unlock(&dmaown_lock);
 	if (q)
 		dmaown_quarantine_kick();
@@ -681,6 +700,7 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 	struct dmaown_claim_dev *cd = NULL;
 	struct dmaown_claim *claim, *old;
 	struct dmaown_qgroup *q;
+	u32 reason = 0;
 	int ret;
 
 	if (dev) {
@@ -711,7 +731,9 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 		ret = dmaown_claim_add(old, &cd);
 		goto out_unlock_free;
 	}
-	if (!dmaown_hold_hand_over(group, claim)) {
+	if (dmaown_hold_hand_over(group, claim)) {
+		reason = DMAOWN_GROUP_QUARANTINED;
+	} else {
 		ret = dmaown_group_refusal(group, claim->id);
 		if (ret)
 			goto out_unlock_free;
@@ -734,8 +756,11 @@ int dmaown_group_claim(struct dmaown_file *file, struct iommu_group *group,
 	ret = 0;
 
 out_unlock_free:
-	if (!ret)
+	if (!ret) {
 		*nr_devices = dmaown_group_nr_devices(group);
+		dmaown_event(DMAOWN_EVENT_CLAIM, iommu_group_id(group), name, NULL,
+			     0, reason, task_tgid_nr(current), current->comm);
+	}
 	mutex_unlock(&dmaown_lock);
 	if (claim) {
 		dmaown_claim_retry_binds(claim);
@@ -976,6 +1001,7 @@ static void dmaown_device_removed(struct iommu_group *group)
 		return;
 	}
 	dmaown_wound_heal(group);	/* nothing is left to heal */
+	dmaown_events_group_gone(iommu_group_id(group));
 	if (!claim || !claim->active)
 		return;
 	/* A wounded group emptied while owned: nothing is left to move. */
@@ -1017,6 +1043,55 @@ static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 			    "kernel driver bound");
 }
 
+/*
+ * What a bus event means to event fds: a member added or leaving, a driver
+ * bound or unbound in a group (its viability may have changed). After the
+ * IOMMU core's notifier: an added device has its group, a leaving one is
+ * still in it.
+ */
+static void dmaown_bus_tell(struct device *dev, unsigned long action)
+{
+	struct iommu_group *group;
+	struct device_driver *drv;
+	u32 type;
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		type = DMAOWN_EVENT_MEMBER_ADDED;
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		type = DMAOWN_EVENT_MEMBER_REMOVED;
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+		type = DMAOWN_EVENT_DRIVER_BOUND;
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		type = DMAOWN_EVENT_DRIVER_UNBOUND;
+		break;
+	default:
+		return;
+	}
+	group = iommu_group_get(dev);
+	if (!group)
+		return;
+	drv = READ_ONCE(dev->driver);
+	if (type == DMAOWN_EVENT_MEMBER_REMOVED) {
+		struct dmaown_event ev = {
+			.type = type,
+			.group_id = iommu_group_id(group),
+			.count = dmaown_group_nr_devices(group),
+		};
+
+		strscpy(ev.device, dev_name(dev), sizeof(ev.device));
+		dmaown_event_post(&ev);
+	} else {
+		dmaown_event(type, iommu_group_id(group), dev_name(dev),
+			     type == DMAOWN_EVENT_DRIVER_BOUND && drv ? drv->name : NULL,
+			     0, 0, 0, NULL);
+	}
+	iommu_group_put(group);
+}
+
 /**
  * dmaown_bus_event() - a bus notifier event for @dev
  * @dev: the device
@@ -1034,6 +1109,8 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 	struct dmaown_claim *claim;
 	struct dmaown_qgroup *q;
 
+	if (when == DMAOWN_EVENT_LATE)
+		dmaown_bus_tell(dev, action);
 	if (when == DMAOWN_EVENT_EARLY) {
 		if (action != BUS_NOTIFY_REMOVED_DEVICE && action != BUS_NOTIFY_ADD_DEVICE)
 			return;

@@ -55,6 +55,15 @@
  *  freed with kfree_rcu(), and module exit waits for a tasks-RCU grace
  *  period after unregistering the kprobe, so that no task is left inside
  *  the guard's code.
+ *
+ *  Events (events.c) are a leaf: dmaown_event() may be called with any of
+ *  the locks above held, and from the guard's pre-handler. Its own locks
+ *  (dmaown_evq_mutex, the list of event queues, taken with no other dmaown
+ *  lock held; evq->read_lock, one queue's readers; evq->lock, a spinlock
+ *  taken irqsave on one queue's preallocated ring) come after every other
+ *  lock, evq->lock innermost; the list is read under RCU. See events.c.
+ *
+ *  Order:  any lock above -> evq->lock
  */
 #ifndef _DMAOWN_H
 #define _DMAOWN_H
@@ -307,6 +316,14 @@ void dmaown_stats_exit(void);
 int dmaown_guard_init(void);
 void dmaown_guard_exit(void);
 bool dmaown_guard_armed(void);
+
+/* events.c: event fds and tracepoints; a leaf everyone may call */
+void dmaown_event_post(struct dmaown_event *ev);
+void dmaown_event(u32 type, int group_id, const char *device,
+		  const char *driver, u32 error, u32 reason, pid_t pid,
+		  const char *comm);
+void dmaown_events_group_gone(int group_id);
+int dmaown_events_open(u32 filter, u32 group_id);
 
 /* notifier.c */
 int dmaown_notifier_init(void);

@@ -19,7 +19,8 @@
  * no mutex, no reference counting. It reads the registry (registry.c: the
  * owned list, quarantined groups, misfits) and asks the backend (owner.h) whether a driver is
  * DMA-safe and whether VFIO holds the group (the 5.10 VFIO shield); claims
- * ask it whether it is armed.
+ * ask it whether it is armed. A refusal is an event (events.c: a spinlock
+ * on preallocated rings, nothing more).
  */
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
@@ -43,7 +44,7 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct dmaown_claim *claim;
 	char comm[TASK_COMM_LEN];
 	bool deny = false;
-	pid_t pid;
+	pid_t pid = 0;
 
 	if (!group)
 		return 0;
@@ -68,6 +69,10 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 					    claim->comm, claim->pid);
 		}
 		deny = true;
+		if (READ_ONCE(claim->file)) {
+			pid = claim->pid;
+			memcpy(comm, claim->comm, TASK_COMM_LEN);
+		}
 	} else if (!claim && dmaown_qgroup_find(group) &&
 		   !dmaown_driver_dma_safe(dev, drv)) {
 		pr_warn_ratelimited("%s: denied bind: driver=%s group=%d: quarantined\n",
@@ -85,6 +90,10 @@ static int dmaown_guard_pre(struct kprobe *kp, struct pt_regs *regs)
 				    comm, pid);
 		deny = true;
 	}
+	if (deny)
+		dmaown_event(DMAOWN_EVENT_DENIED_BIND, iommu_group_id(group),
+			     dev_name(dev), drv->name, EBUSY, 0, pid,
+			     pid ? comm : NULL);
 	rcu_read_unlock();
 
 	if (!deny)

@@ -686,6 +686,7 @@ struct dmaown_qgroup *dmaown_qgroup_get(struct iommu_group *group)
 	q->group = iommu_group_ref_get(group);
 	q->id = iommu_group_id(group);
 	list_add_tail_rcu(&q->node, &dmaown_qgroups);
+	dmaown_event(DMAOWN_EVENT_QUARANTINE_ADD, q->id, NULL, NULL, 0, 0, 0, NULL);
 	return q;
 }
 
@@ -698,6 +699,7 @@ struct dmaown_qgroup *dmaown_qgroup_get(struct iommu_group *group)
 void dmaown_qgroup_del(struct dmaown_qgroup *q)
 {
 	lockdep_assert_held(&dmaown_lock);
+	dmaown_event(DMAOWN_EVENT_QUARANTINE_REMOVE, q->id, NULL, NULL, 0, 0, 0, NULL);
 	list_del_rcu(&q->node);
 	iommu_group_put(q->group);
 	kfree_rcu(q, rcu);

@@ -656,6 +656,71 @@ t_hold() {
 	wait_state "$G_EDU" free
 }
 
+# monitor PID is reading its event fd (the fd is open: events are queued to it).
+monitor_ready() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'dmaown-events' && return 0
+		running "$1" || break
+		nap
+		i=$((i + 1))
+	done
+	diag "monitor $1 has no event fd: $(cat "$T/mon.err")"
+	return 1
+}
+
+# monitor --json --group: one JSON object a line, the events of the actions
+# in order; SIGINT ends it with 0. Then the text form, and SIGTERM.
+t_monitor() {
+	local pid types='' line i=0 t
+	ctl monitor --group x; expect_rc 2 "monitor --group x" || return 1
+	ctl monitor --bogus; expect_rc 2 "monitor --bogus" || return 1
+	"$CTL" monitor --json --group "$G_EDU" > "$T/mon.out" 2> "$T/mon.err" &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	monitor_ready "$pid" || return 1
+	ctl claim "$G_EDU" -- true; expect_rc 0 "claim -- true" || return 1
+	# the parameter, not quarantine add: that would change the group's type too
+	echo "$EDU_LONE" > /sys/module/dmaown/parameters/quarantine || return 1
+	echo > /sys/module/dmaown/parameters/quarantine || return 1
+	while [ $i -lt 50 ] && [ "$(wc -l < "$T/mon.out")" -lt 4 ]; do nap; i=$((i + 1)); done
+	kill -INT "$pid"
+	wait_exit "$pid"
+	same "$rc" 0 "monitor's exit code after SIGINT" || { diag "$(cat "$T/mon.err")"; return 1; }
+	same "$(wc -l < "$T/mon.out")" 4 "monitor lines" || { diag "$(cat "$T/mon.out")"; return 1; }
+	while IFS= read -r line; do
+		echo "$line" | json_flat > "$T/mf" || { diag "bad JSON line: $line"; return 1; }
+		t=$(jstr "$T/mf" .type) || return 1
+		types="$types${types:+ }$t"
+		same "$(jget "$T/mf" .group)" "$G_EDU" "group of $t" &&
+			same "$(jget "$T/mf" .schema)" 1 "schema" || return 1
+		jget "$T/mf" .seq | grep -qE '^[1-9][0-9]*$' || { diag "seq: $line"; return 1; }
+		case $t in
+		claim | release)
+			same "$(jstr "$T/mf" .comm)" dmaownctl "comm of $t" &&
+				jget "$T/mf" .pid | grep -qE '^[1-9][0-9]*$' || return 1
+			;;
+		esac
+	done < "$T/mon.out"
+	same "$types" "claim release quarantine_add quarantine_remove" "event types" || return 1
+
+	"$CTL" monitor > "$T/mon.out" 2> "$T/mon.err" &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	monitor_ready "$pid" || return 1
+	ctl claim "$G_EDU" -- true; expect_rc 0 "claim -- true" || return 1
+	i=0
+	while [ $i -lt 50 ] && ! grep -q "release *group $G_EDU by dmaownctl" "$T/mon.out"; do
+		nap
+		i=$((i + 1))
+	done
+	kill -TERM "$pid"
+	wait_exit "$pid"
+	same "$rc" 0 "monitor's exit code after SIGTERM" &&
+		grep -qE "^\[[0-9]+\.[0-9]{6}\] claim +group $G_EDU by dmaownctl\[[0-9]+\]" "$T/mon.out" &&
+		has "$T/mon.out" "release" || { diag "$(cat "$T/mon.out")"; return 1; }
+}
+
 # Busy: a second claim names the holder; status says so too.
 t_busy() {
 	hold "$EDU_LONE" || return 1
@@ -827,6 +892,7 @@ t_claim_command	claim -- COMMAND holds (busy, blocking, owner, DMAOWN_FD) and re
 t_claim_killed	COMMAND killed by SIGKILL: reported, exit 137, released
 t_claim_forward	SIGTERM forwarded to COMMAND, its exit code returned, released
 t_hold		claim without COMMAND holds until SIGINT, says what it held
+t_monitor	monitor --json --group: one JSON line per event of the actions, in order; SIGINT/SIGTERM exit 0
 t_busy		a busy group: exit 5, the holder named in claim, status and list
 t_multi		two devices and their group in one claim: one group claim
 t_exec_fail	COMMAND not found: exit 127, nothing left claimed

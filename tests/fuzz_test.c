@@ -87,6 +87,8 @@ static const struct cmd cmds[] = {
 	{ DMAOWN_QUARANTINE_ADD, sizeof(struct dmaown_quarantine), sizeof(struct dmaown_quarantine) },
 	{ DMAOWN_QUARANTINE_REMOVE, sizeof(struct dmaown_quarantine),
 	  sizeof(struct dmaown_quarantine) },
+	{ DMAOWN_EVENTS_OPEN, sizeof(struct dmaown_events_open),
+	  sizeof(struct dmaown_events_open) },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -212,6 +214,12 @@ static int fuzz_struct(struct rng *r, const struct cmd *c, uint8_t *buf, struct 
 		memcpy(spec, q->spec, DMAOWN_SPEC_LEN);
 		spec[DMAOWN_SPEC_LEN] = 0;
 		gid = pci_group(spec);
+	} else if (c->req == DMAOWN_EVENTS_OPEN) {
+		struct dmaown_events_open *o = (void *)buf;
+
+		o->filter = pick(r, 4) ? pick(r, 2) : rnd(r);
+		o->group_id = o->filter || !pick(r, 4) ? (uint32_t)gid : 0;
+		gid = -1;
 	} else {
 		gid = -1;
 	}
@@ -312,6 +320,10 @@ TEST_TIMEOUT(failed_calls_change_nothing, 600)
 		before = state_of(obs, gid);
 		ret = ioctl(fd, req, arg);
 		after = state_of(obs, gid);
+		if (ret > 0) { /* EVENTS_OPEN: an event fd */
+			close(ret);
+			ret = 0;
+		}
 		if (!ret) {
 			ok++;
 			continue;
@@ -363,7 +375,7 @@ static void *storm_run(void *arg)
 	if (pages_map(&p))
 		return NULL;
 	for (unsigned long i = 0; i < t->s->per_thread; i++) {
-		int idx;
+		int idx, ret;
 		unsigned long req = fuzz_req(&r, &idx);
 		const struct cmd *c = idx >= 0 ? &cmds[idx] : &cmds[pick(&r, NR_CMDS)];
 		bool ro;
@@ -371,7 +383,10 @@ static void *storm_run(void *arg)
 
 		fuzz_struct(&r, c, buf, &p);
 		a = fuzz_arg(&r, &p, buf, c->size + 16, &ro);
-		if (!ioctl(t->s->fds[pick(&r, FILES)], req, a))
+		ret = ioctl(t->s->fds[pick(&r, FILES)], req, a);
+		if (ret > 0) /* EVENTS_OPEN: an event fd */
+			close(ret);
+		if (ret >= 0)
 			t->s->ok++;
 		t->s->calls++;
 	}

@@ -36,6 +36,16 @@ _Static_assert(sizeof(struct dmaown_device) == 112, "dmaown_device");
 _Static_assert(offsetof(struct dmaown_device, bus) == 72, "dmaown_device.bus");
 _Static_assert(offsetof(struct dmaown_device, out_group_id) == 104, "dmaown_device.out_group_id");
 _Static_assert(offsetof(struct dmaown_device, __reserved) == 108, "dmaown_device.__reserved");
+_Static_assert(sizeof(struct dmaown_events_open) == 16, "dmaown_events_open");
+_Static_assert(offsetof(struct dmaown_events_open, group_id) == 12, "dmaown_events_open.group_id");
+_Static_assert(sizeof(struct dmaown_event) == 192, "dmaown_event");
+_Static_assert(offsetof(struct dmaown_event, seq) == 8, "dmaown_event.seq");
+_Static_assert(offsetof(struct dmaown_event, time_ns) == 16, "dmaown_event.time_ns");
+_Static_assert(offsetof(struct dmaown_event, group_id) == 24, "dmaown_event.group_id");
+_Static_assert(offsetof(struct dmaown_event, __reserved) == 44, "dmaown_event.__reserved");
+_Static_assert(offsetof(struct dmaown_event, comm) == 48, "dmaown_event.comm");
+_Static_assert(offsetof(struct dmaown_event, device) == 64, "dmaown_event.device");
+_Static_assert(offsetof(struct dmaown_event, driver) == 128, "dmaown_event.driver");
 
 #define INFO_FLAGS_ALL                                                                   \
 	(DMAOWN_INFO_CORE_OWNERSHIP | DMAOWN_INFO_LEGACY_OWNERSHIP | DMAOWN_INFO_PROBE_GUARD | \
@@ -141,6 +151,9 @@ static const struct ioctl_case cases[] = {
 	{ "DEVICE_RELEASE", DMAOWN_DEVICE_RELEASE, sizeof(struct dmaown_device),
 	  offsetof(struct dmaown_device, __reserved), 0, true, true, DMAOWN_STATE_FREE,
 	  DMAOWN_STATE_OWNED, 0 },
+	/* returns an event fd; filter 0 (all groups), group 0 is well-formed */
+	{ "EVENTS_OPEN", DMAOWN_EVENTS_OPEN, sizeof(struct dmaown_events_open), 0, 0, false,
+	  false, DMAOWN_STATE_FREE, DMAOWN_STATE_FREE, 0 },
 };
 
 /* a well-formed argument for @c in @buf (at least c->size bytes) */
@@ -195,7 +208,9 @@ static int case_call(struct __test_metadata *_metadata, const struct ioctl_case 
 	fd = case_open(_metadata, c, gid);
 	errno = 0;
 	ret = ioctl(fd, c->req, buf);
-	err = ret ? errno : 0;
+	err = ret < 0 ? errno : 0;
+	if (ret > 0) /* EVENTS_OPEN: the new fd */
+		close(ret);
 	if (err != want)
 		TH_LOG("%s %s: got %s, expected %s", c->name, what, err ? th_errname(err) : "success",
 		       want ? th_errname(want) : "success");
@@ -330,7 +345,8 @@ static int seen_by_other(int own_state)
 static void check_readonly(struct __test_metadata *_metadata, const struct ioctl_case *c)
 {
 	int gid = pci_group(EDU_LONE), fd, other, ret, err;
-	bool has_reply = c->req != DMAOWN_GROUP_RELEASE && c->req != DMAOWN_DEVICE_RELEASE;
+	bool has_reply = c->req != DMAOWN_GROUP_RELEASE && c->req != DMAOWN_DEVICE_RELEASE &&
+			 c->req != DMAOWN_EVENTS_OPEN;
 	uint8_t *map;
 
 	ASSERT_LE(0, gid);
@@ -343,7 +359,9 @@ static void check_readonly(struct __test_metadata *_metadata, const struct ioctl
 	ASSERT_LE(0, other);
 	errno = 0;
 	ret = ioctl(fd, c->req, map);
-	err = ret ? errno : 0;
+	err = ret < 0 ? errno : 0;
+	if (ret > 0) /* EVENTS_OPEN: the new fd */
+		close(ret);
 	if (has_reply) {
 		EXPECT_EQ(EFAULT, err);
 		EXPECT_EQ(c->fail_state, dmaown_state(fd, gid));
@@ -419,12 +437,13 @@ CASE_TESTS(2, group_claim)
 CASE_TESTS(3, group_release)
 CASE_TESTS(4, device_claim)
 CASE_TESTS(5, device_release)
+CASE_TESTS(6, events_open)
 
 TEST(unknown_ioctl_is_enotty)
 {
 	static const unsigned long bad[] = {
 		_IO(DMAOWN_TYPE, DMAOWN_CMD_BASE - 1),
-		_IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_REMOVE + 1),
+		_IO(DMAOWN_TYPE, DMAOWN_CMD_EVENTS_OPEN + 1),
 		_IO(DMAOWN_TYPE, 0xff),
 		_IO(DMAOWN_TYPE, 0),
 		_IO('x', DMAOWN_CMD_GET_INFO),

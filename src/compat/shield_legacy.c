@@ -197,6 +197,8 @@ static int dmaown_shield_vfio_attach(struct iommu_domain *domain,
 	hold->domain = domain;
 	pr_debug("group %d: attached by VFIO for %s[%d]\n", hold->id,
 		 hold->comm, hold->pid);
+	dmaown_event(DMAOWN_EVENT_VFIO_TAKE, hold->id, NULL, NULL, 0, 0,
+		     hold->pid, hold->comm);
 out_unlock:
 	mutex_unlock(&dmaown_shield_lock);
 	return ret;
@@ -237,6 +239,8 @@ static noinline notrace void dmaown_shield_detach(struct iommu_domain *domain,
 	if (held) {
 		pr_debug("group %d: detached by VFIO (attached for %s[%d])\n",
 			 hold->id, hold->comm, hold->pid);
+		dmaown_event(DMAOWN_EVENT_VFIO_LEAVE, hold->id, NULL, NULL, 0, 0,
+			     hold->pid, hold->comm);
 		dmaown_vfio_hold_del(hold);
 	}
 	iommu_detach_group(domain, group);

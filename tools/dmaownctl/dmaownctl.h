@@ -151,6 +151,7 @@ void json_group(struct json *j, const char *key, const struct gstat *g);
 
 /* --- the commands ---------------------------------------------------------- */
 
-extern const struct command cmd_list, cmd_status, cmd_claim, cmd_quarantine, cmd_info;
+extern const struct command cmd_list, cmd_status, cmd_claim, cmd_quarantine, cmd_monitor,
+	cmd_info;
 
 #endif /* DMAOWNCTL_H */

@@ -109,7 +109,7 @@ static void json_key(struct json *j, const char *key)
 	if (j->need_comma[j->depth])
 		fputc(',', j->f);
 	j->need_comma[j->depth] = true;
-	if (j->depth)
+	if (j->depth && !j->compact)
 		json_indent(j);
 	if (key) {
 		json_string(j->f, key, SIZE_MAX);
@@ -132,7 +132,7 @@ void json_close(struct json *j, char c)
 
 	if (j->depth)
 		j->depth--;
-	if (!empty)
+	if (!empty && !j->compact)
 		json_indent(j);
 	fputc(c, j->f);
 	if (!j->depth)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A small streaming JSON writer: pretty-printed (two spaces), RFC 8259
+ * A small streaming JSON writer: pretty-printed (two spaces) or compact
+ * (one line per top-level value), RFC 8259
  * string escaping, invalid UTF-8 written as U+FFFD. It has no other
  * dependency than stdio, so that tests/ can test it on the host.
  */
@@ -15,6 +16,7 @@
 
 struct json {
 	FILE *f;
+	bool compact;	/* one line per top-level value (JSON lines) */
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 };

@@ -20,6 +20,7 @@ static const struct command *const commands[] = {
 	&cmd_status,
 	&cmd_claim,
 	&cmd_quarantine,
+	&cmd_monitor,
 	&cmd_info,
 };
 

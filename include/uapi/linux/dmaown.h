@@ -48,6 +48,10 @@
  *  - EEXIST:     QUARANTINE_ADD of a device already in the quarantine list;
  *  - EPERM:      the opener lacks CAP_SYS_ADMIN (checked at open()).
  *
+ * An event fd (DMAOWN_EVENTS_OPEN) has errnos of its own, read(2)'s:
+ * EINVAL for a buffer smaller than one record, EAGAIN when it is empty and
+ * O_NONBLOCK, EINTR when a signal interrupts a blocking read, EFAULT.
+ *
  * An ioctl that fails has changed nothing. In particular, when the reply
  * of a claim cannot be written back (EFAULT), the claim is undone; a
  * release writes nothing back.
@@ -56,7 +60,7 @@
  * that fills its array without a NUL is EINVAL.
  */
 
-#define DMAOWN_API_VERSION 3
+#define DMAOWN_API_VERSION 4
 
 #define DMAOWN_TYPE 0xD7
 
@@ -70,6 +74,7 @@ enum {
 	DMAOWN_CMD_DEVICE_RELEASE,
 	DMAOWN_CMD_QUARANTINE_ADD,
 	DMAOWN_CMD_QUARANTINE_REMOVE,
+	DMAOWN_CMD_EVENTS_OPEN,
 };
 
 #define DMAOWN_NAME_LEN 64
@@ -370,5 +375,134 @@ struct dmaown_quarantine {
 
 #define DMAOWN_QUARANTINE_ADD _IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_ADD)
 #define DMAOWN_QUARANTINE_REMOVE _IO(DMAOWN_TYPE, DMAOWN_CMD_QUARANTINE_REMOVE)
+
+/**
+ * enum dmaown_events_filter - dmaown_events_open.filter
+ * @DMAOWN_EVENTS_ALL: every group's events (@group_id must be 0)
+ * @DMAOWN_EVENTS_GROUP: only the events of group @group_id (it need not
+ *	exist yet); the queue is closed when that group goes away
+ */
+enum dmaown_events_filter {
+	DMAOWN_EVENTS_ALL = 0,
+	DMAOWN_EVENTS_GROUP = 1,
+};
+
+/**
+ * struct dmaown_events_open - ioctl(DMAOWN_EVENTS_OPEN) (API 4)
+ * @size: sizeof(struct dmaown_events_open)
+ * @flags: must be 0
+ * @filter: enum dmaown_events_filter; any other value is EINVAL
+ * @group_id: with DMAOWN_EVENTS_GROUP, the IOMMU group (at most INT_MAX,
+ *	else EINVAL); 0 otherwise (else EINVAL)
+ *
+ * Returns a new file descriptor (O_RDONLY | O_CLOEXEC; set O_NONBLOCK with
+ * fcntl(2)), an event queue of its own: events that happen from then on
+ * are queued to it, up to DMAOWN_EVENTS_QUEUE_LEN records. read(2) returns
+ * whole struct dmaown_event records, as many as fit in the buffer; a
+ * buffer smaller than one record is EINVAL, and nothing is lost. A
+ * blocking read waits for one (interruptibly); with O_NONBLOCK an empty
+ * queue is EAGAIN. poll(2) gives POLLIN while a record is there, and
+ * POLLHUP once the queue is closed: read(2) returns what is left, then 0.
+ * A queue filtered on a group is closed when the group's last device goes
+ * away (after its DMAOWN_EVENT_MEMBER_REMOVED). The fd keeps the module
+ * loaded, as a /dev/dmaown fd does.
+ *
+ * The kernel never waits for a reader: when a queue is full, the newest
+ * events are dropped and counted, and the next record read after those
+ * already queued is a DMAOWN_EVENT_GAP carrying the number dropped.
+ * Writes nothing back.
+ */
+struct dmaown_events_open {
+	__u32 size;
+	__u32 flags;
+	__u32 filter;
+	__u32 group_id;
+};
+
+#define DMAOWN_EVENTS_OPEN _IO(DMAOWN_TYPE, DMAOWN_CMD_EVENTS_OPEN)
+
+#define DMAOWN_EVENTS_QUEUE_LEN 256
+
+/**
+ * enum dmaown_event_type - dmaown_event.type
+ * @DMAOWN_EVENT_GAP: @count events were dropped here (the queue was
+ *	full); @seq and @time_ns are those of the first one dropped
+ * @DMAOWN_EVENT_CLAIM: a dmaown file claimed @group_id (@pid, @comm: the
+ *	claimer; @device: the device, for DEVICE_CLAIM); @reason is
+ *	DMAOWN_GROUP_QUARANTINED when it took a quarantine hold over
+ * @DMAOWN_EVENT_RELEASE: the file's claim of @group_id ended (a release or
+ *	its close); @error is ENODEV when the claim had been revoked
+ * @DMAOWN_EVENT_REVOKE: the claim of @group_id by @pid was revoked;
+ *	@reason: the DMAOWN_GROUP_* flags (DMAOWN_GROUP_REVOKED and why),
+ *	@device the device that caused it, if any
+ * @DMAOWN_EVENT_DENIED_BIND: the guard refused to bind @driver to @device
+ *	(@error: EBUSY); @pid and @comm: the owner, when a file owns it
+ * @DMAOWN_EVENT_DRIVER_BOUND: @driver was bound to @device, a member of
+ *	@group_id: its viability may have changed
+ * @DMAOWN_EVENT_DRIVER_UNBOUND: @driver was unbound from @device
+ * @DMAOWN_EVENT_MEMBER_ADDED: @device joined @group_id
+ * @DMAOWN_EVENT_MEMBER_REMOVED: @device is leaving @group_id (removal);
+ *	@count: the number of devices still in the group, this one included
+ * @DMAOWN_EVENT_QUARANTINE_ADD: @group_id became quarantined
+ * @DMAOWN_EVENT_QUARANTINE_REMOVE: @group_id is no longer quarantined
+ * @DMAOWN_EVENT_VFIO_TAKE: VFIO takes @group_id where dmaown sees it: the
+ *	5.10 shield saw type1 attach it (@pid, @comm: the VMM), or the
+ *	quarantine handed it to VFIO (@reason DMAOWN_GROUP_HANDED_OFF)
+ * @DMAOWN_EVENT_VFIO_LEAVE: VFIO let go of @group_id (type1's detach on
+ *	5.10), or the quarantine took it back from VFIO (@reason
+ *	DMAOWN_GROUP_HANDED_OFF)
+ */
+enum dmaown_event_type {
+	DMAOWN_EVENT_GAP = 1,
+	DMAOWN_EVENT_CLAIM = 2,
+	DMAOWN_EVENT_RELEASE = 3,
+	DMAOWN_EVENT_REVOKE = 4,
+	DMAOWN_EVENT_DENIED_BIND = 5,
+	DMAOWN_EVENT_DRIVER_BOUND = 6,
+	DMAOWN_EVENT_DRIVER_UNBOUND = 7,
+	DMAOWN_EVENT_MEMBER_ADDED = 8,
+	DMAOWN_EVENT_MEMBER_REMOVED = 9,
+	DMAOWN_EVENT_QUARANTINE_ADD = 10,
+	DMAOWN_EVENT_QUARANTINE_REMOVE = 11,
+	DMAOWN_EVENT_VFIO_TAKE = 12,
+	DMAOWN_EVENT_VFIO_LEAVE = 13,
+};
+
+/**
+ * struct dmaown_event - one record read(2) from an event fd
+ * @size: sizeof(struct dmaown_event): a newer module may append fields
+ * @type: enum dmaown_event_type
+ * @seq: the event's sequence number, one counter for the whole module,
+ *	starting at 1: it increases by one per event, so a filtered queue
+ *	sees gaps in it, and a DMAOWN_EVENT_GAP says where events were lost
+ * @time_ns: when it happened, CLOCK_MONOTONIC, in nanoseconds
+ * @group_id: the IOMMU group
+ * @error: a positive errno, or 0 (see each type)
+ * @reason: DMAOWN_GROUP_* flags (see each type), or 0
+ * @count: see DMAOWN_EVENT_GAP and DMAOWN_EVENT_MEMBER_REMOVED, or 0
+ * @pid: the task concerned (see each type), or 0
+ * @__reserved: 0
+ * @comm: that task's comm, or ""
+ * @device: the device's name (e.g. "0000:00:03.0"), or ""
+ * @driver: the driver's name, or ""
+ *
+ * Strings are NUL-terminated and zero-padded; fields a type does not use
+ * are zero.
+ */
+struct dmaown_event {
+	__u32 size;
+	__u32 type;
+	__aligned_u64 seq;
+	__aligned_u64 time_ns;
+	__u32 group_id;
+	__u32 error;
+	__u32 reason;
+	__u32 count;
+	__u32 pid;
+	__u32 __reserved;
+	char comm[DMAOWN_COMM_LEN];
+	char device[DMAOWN_NAME_LEN];
+	char driver[DMAOWN_NAME_LEN];
+};
 
 #endif /* _UAPI_LINUX_DMAOWN_H */

@@ -64,7 +64,7 @@ complete_words() { # complete_words WORD...: what TAB after WORD... offers
 		_dmaownctl dmaownctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@" 2>&1 | sort | tr '\n' ' '
 }
-want="claim help info list quarantine status "
+want="claim help info list monitor quarantine status "
 got=$(complete_words dmaownctl '')
 if [ "$got" = "$want" ]; then ok "completes the commands"; else bad "completes the commands: '$got'"; fi
 got=$(complete_words dmaownctl status 3 --j)
