@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/dmaown: the misc device, its file operations and the ioctl table:
- * the ioctl layer. It calls claims (claim.c), the quarantine list
- * (quarantine.c) and status (status.c), and
- * looks groups and buses up in the registry (registry.c).
+ * /dev/dmaown and /dev/dmaown-group/N: the misc device, the group nodes'
+ * file operations, and the ioctl table: the ioctl layer. It calls claims
+ * (claim.c), the quarantine list (quarantine.c) and status (status.c),
+ * looks groups and buses up in the registry (registry.c), and the group
+ * nodes up in groupdev.c.
+ *
+ * A file of /dev/dmaown (opened with CAP_SYS_ADMIN) may act on every
+ * group; a file of /dev/dmaown-group/N (opened with the node's permission
+ * alone) only on group N, and not on the quarantine list.
  *
  * Every ioctl struct begins with __u32 size and __u32 flags (see the uapi
  * header). The dispatcher reads size, copies the struct with
@@ -24,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "dmaown.h"
 #include "owner.h"
@@ -48,6 +54,12 @@ static int dmaown_ioctl_get_info(struct dmaown_file *file, void *arg)
 
 static int dmaown_ioctl_group_status(struct dmaown_file *file, void *arg)
 {
+	struct dmaown_group_status *cmd = arg;
+	int ret;
+
+	ret = dmaown_gnode_may(file->gnode, cmd->group_id);
+	if (ret)
+		return ret;
 	/* a status after kprobes were disarmed shows the claims it revoked */
 	dmaown_guard_check();
 	return dmaown_group_status(file, arg);
@@ -61,6 +73,9 @@ static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
 	unsigned int nr;
 	int ret;
 
+	ret = dmaown_gnode_may(file->gnode, cmd->group_id);
+	if (ret)
+		return ret;
 	group = dmaown_group_find(cmd->group_id);
 	if (!group)
 		return -ENOENT;
@@ -128,7 +143,9 @@ static int dmaown_ioctl_device_claim(struct dmaown_file *file, void *arg)
 		ret = -ENODEV;
 		goto out_put_dev;
 	}
-	ret = dmaown_group_claim(file, group, dev, cmd->bus, cmd->name, &nr);
+	ret = dmaown_gnode_may(file->gnode, iommu_group_id(group));
+	if (!ret)
+		ret = dmaown_group_claim(file, group, dev, cmd->bus, cmd->name, &nr);
 	if (!ret)
 		cmd->out_group_id = iommu_group_id(group);
 	iommu_group_put(group);
@@ -163,10 +180,13 @@ static int dmaown_quarantine_spec(struct dmaown_quarantine *cmd)
 	return 0;
 }
 
+/* The quarantine list is the admin's: not for a group node's file. */
 static int dmaown_ioctl_quarantine_add(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_quarantine *cmd = arg;
 
+	if (file->gnode)
+		return -EPERM;
 	return dmaown_quarantine_spec(cmd) ?: dmaown_quarantine_add(cmd->spec);
 }
 
@@ -174,13 +194,29 @@ static int dmaown_ioctl_quarantine_remove(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_quarantine *cmd = arg;
 
+	if (file->gnode)
+		return -EPERM;
 	return dmaown_quarantine_spec(cmd) ?: dmaown_quarantine_remove(cmd->spec);
 }
 
+/* A group node's file hears its own group only: DMAOWN_EVENTS_ALL means it. */
 static int dmaown_ioctl_events_open(struct dmaown_file *file, void *arg)
 {
 	struct dmaown_events_open *cmd = arg;
+	int ret;
 
+	if (file->gnode && cmd->filter == DMAOWN_EVENTS_GROUP) {
+		ret = dmaown_gnode_may(file->gnode, cmd->group_id);
+		if (ret)
+			return ret;
+	}
+	if (file->gnode && cmd->filter == DMAOWN_EVENTS_ALL && !cmd->group_id) {
+		ret = dmaown_gnode_may(file->gnode, dmaown_gnode_id(file->gnode));
+		if (ret)
+			return ret;
+		cmd->filter = DMAOWN_EVENTS_GROUP;
+		cmd->group_id = dmaown_gnode_id(file->gnode);
+	}
 	return dmaown_events_open(cmd->filter, cmd->group_id);
 }
 
@@ -286,6 +322,7 @@ static int dmaown_ioctl_execute(const struct dmaown_ioctl_op *op,
 static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
 			      unsigned long arg)
 {
+	struct dmaown_file *file = fp->private_data;
 	const struct dmaown_ioctl_op *op;
 	union dmaown_ucmd_buffer buf;
 	void __user *uarg = (void __user *)arg;
@@ -308,21 +345,45 @@ static long dmaown_fops_ioctl(struct file *fp, unsigned int cmd,
 	if (flags)
 		return -EOPNOTSUPP;
 
-	return dmaown_ioctl_execute(op, fp->private_data, &buf, uarg, size);
+	return dmaown_ioctl_execute(op, file, &buf, uarg, size);
 }
 
-static int dmaown_fops_open(struct inode *inode, struct file *fp)
+static int dmaown_file_open(struct inode *inode, struct file *fp,
+			    struct dmaown_gnode *gnode)
 {
 	struct dmaown_file *file;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 	file = kzalloc(sizeof(*file), GFP_KERNEL);
-	if (!file)
+	if (!file) {
+		dmaown_gnode_put(gnode);
 		return -ENOMEM;
+	}
 	dmaown_file_init(file);
+	file->gnode = gnode;
 	fp->private_data = file;
 	return stream_open(inode, fp);
+}
+
+/*
+ * Authority is the opener's, checked here once (fp->f_cred): an ioctl
+ * checks only the file's scope, so a file passed to another process over a
+ * unix socket (SCM_RIGHTS) works there as it did here.
+ */
+static int dmaown_fops_open(struct inode *inode, struct file *fp)
+{
+	if (!file_ns_capable(fp, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	return dmaown_file_open(inode, fp, NULL);
+}
+
+/* /dev/dmaown-group/N: the node's permissions were the check. */
+static int dmaown_gnode_fops_open(struct inode *inode, struct file *fp)
+{
+	struct dmaown_gnode *gnode = dmaown_gnode_get(inode);
+
+	if (IS_ERR(gnode))
+		return PTR_ERR(gnode);
+	return dmaown_file_open(inode, fp, gnode);
 }
 
 static int dmaown_fops_release(struct inode *inode, struct file *fp)
@@ -330,6 +391,7 @@ static int dmaown_fops_release(struct inode *inode, struct file *fp)
 	struct dmaown_file *file = fp->private_data;
 
 	dmaown_file_release(file);
+	dmaown_gnode_put(file->gnode);
 	kfree(file);
 	return 0;
 }
@@ -352,6 +414,15 @@ static const struct file_operations dmaown_fops = {
 	.poll = dmaown_fops_poll,
 };
 
+static const struct file_operations dmaown_gnode_fops = {
+	.owner = THIS_MODULE,
+	.open = dmaown_gnode_fops_open,
+	.release = dmaown_fops_release,
+	.unlocked_ioctl = dmaown_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = dmaown_fops_poll,
+};
+
 static struct miscdevice dmaown_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "dmaown",
@@ -367,4 +438,10 @@ int dmaown_cdev_init(void)
 void dmaown_cdev_exit(void)
 {
 	misc_deregister(&dmaown_misc);
+}
+
+/* The group nodes' file operations, for groupdev.c's cdev. */
+const struct file_operations *dmaown_cdev_gnode_fops(void)
+{
+	return &dmaown_gnode_fops;
 }

@@ -1002,6 +1002,7 @@ static void dmaown_device_removed(struct iommu_group *group)
 	}
 	dmaown_wound_heal(group);	/* nothing is left to heal */
 	dmaown_events_group_gone(iommu_group_id(group));
+	dmaown_groupdev_gone(iommu_group_id(group));
 	if (!claim || !claim->active)
 		return;
 	/* A wounded group emptied while owned: nothing is left to move. */

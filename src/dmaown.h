@@ -64,11 +64,20 @@
  *  lock, evq->lock innermost; the list is read under RCU. See events.c.
  *
  *  Order:  any lock above -> evq->lock
+ *
+ *  Audit (audit.c) is a leaf of events: dmaown_audit_lock, a spinlock on
+ *  its ring of denied binds, is taken in the guard's pre-handler and in its
+ *  work item, under no lock but the guard's context; nothing under it.
+ *
+ *  Group nodes (groupdev.c): dmaown_gnode_mutex, taken by its sync work
+ *  with no other dmaown lock held; the xa_lock of its nodes, taken under
+ *  dmaown_lock when a group empties. See groupdev.c.
  */
 #ifndef _DMAOWN_H
 #define _DMAOWN_H
 
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -79,6 +88,8 @@
 #include <uapi/linux/dmaown.h>
 
 struct dmaown_file;
+struct dmaown_gnode;
+struct xarray;
 
 /**
  * struct dmaown_claim_dev - a device claimed by DEVICE_CLAIM
@@ -139,17 +150,20 @@ struct dmaown_claim {
 };
 
 /**
- * struct dmaown_file - one open of /dev/dmaown
+ * struct dmaown_file - one open of /dev/dmaown or of a group node
  * @lock: serialises this file's claim and release ioctls
  * @claims: struct dmaown_claim.file_node (dmaown_lock)
  * @nr_revoked: number of revoked claims (tombstones) on @claims
  * @wait: poll() waiters, woken on revocation
+ * @gnode: the group node it was opened on (its only group), or NULL for
+ *	/dev/dmaown (every group, and the admin's ioctls); set at open
  */
 struct dmaown_file {
 	struct mutex lock; /* one claim or release of this file at a time */
 	struct list_head claims;
 	unsigned int nr_revoked;
 	wait_queue_head_t wait;
+	struct dmaown_gnode *gnode;
 };
 
 /**
@@ -207,6 +221,7 @@ bool dmaown_safe_drivers_set(void);
 /* registry.c: groups by id, and what dmaown knows of each */
 extern struct mutex dmaown_lock;
 struct iommu_group *dmaown_group_find(unsigned int id);
+int dmaown_groups_present(struct xarray *ids);
 dmaown_bus_type *dmaown_bus_find(const char *name);
 dmaown_bus_type *dmaown_bus_get(unsigned int i);
 unsigned int dmaown_group_nr_devices(struct iommu_group *group);
@@ -298,6 +313,17 @@ int dmaown_group_status(struct dmaown_file *file,
 /* cdev.c */
 int dmaown_cdev_init(void);
 void dmaown_cdev_exit(void);
+const struct file_operations *dmaown_cdev_gnode_fops(void);
+
+/* groupdev.c: the group nodes, /dev/dmaown-group/N */
+int dmaown_groupdev_init(const struct file_operations *fops);
+void dmaown_groupdev_exit(void);
+void dmaown_groupdev_kick(void);
+void dmaown_groupdev_gone(int id);
+struct dmaown_gnode *dmaown_gnode_get(struct inode *inode);
+void dmaown_gnode_put(struct dmaown_gnode *node);
+int dmaown_gnode_may(const struct dmaown_gnode *node, u32 id);
+int dmaown_gnode_id(const struct dmaown_gnode *node);
 
 /* stats.c: timing for the benchmarks (debugfs) */
 enum dmaown_stat {
@@ -324,6 +350,10 @@ void dmaown_event(u32 type, int group_id, const char *device,
 		  const char *comm);
 void dmaown_events_group_gone(int group_id);
 int dmaown_events_open(u32 filter, u32 group_id);
+
+/* audit.c: audit records of events; a leaf */
+void dmaown_audit_event(const struct dmaown_event *ev);
+void dmaown_audit_exit(void);
 
 /* notifier.c */
 int dmaown_notifier_init(void);

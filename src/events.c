@@ -7,7 +7,10 @@
  * A leaf: every part of dmaown may call dmaown_event_post() (the ioctl
  * layer, claims, the registry, the notifiers, the guard's kprobe handler,
  * the 5.10 shield), with any of its locks held and from atomic context. It
- * calls nothing of dmaown.
+ * calls nothing of dmaown but audit (audit.c, another leaf), which writes
+ * the records of claims, releases, revokes and quarantine changes at once:
+ * those are posted in process context, with no spinlock held. A denied
+ * bind, the only event posted from atomic context, is queued for audit.
  *
  * Each event fd has its own preallocated ring of DMAOWN_EVENTS_QUEUE_LEN
  * records. Posting never allocates, never sleeps and never waits for a
@@ -163,6 +166,9 @@ static void dmaown_evq_push(struct dmaown_evq *q, const struct dmaown_event *ev)
  *
  * Context: any, including the guard's kprobe pre-handler and any dmaown
  * lock held: takes each queue's spinlock only; never sleeps or allocates.
+ * But the audited types other than a denied bind (claim, release, revoke,
+ * quarantine add and remove) must come from process context with no
+ * spinlock held: their audit record is written here.
  */
 void dmaown_event_post(struct dmaown_event *ev)
 {
@@ -174,6 +180,7 @@ void dmaown_event_post(struct dmaown_event *ev)
 	ev->seq = atomic64_inc_return(&dmaown_event_seq);
 	ev->time_ns = ktime_get_ns();
 	dmaown_event_trace(ev);
+	dmaown_audit_event(ev);
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(q, &dmaown_evqs, node) {

@@ -99,6 +99,9 @@ static int __init dmaown_init(void)
 	ret = dmaown_quarantine_init();
 	if (ret)
 		goto err_stats;
+	ret = dmaown_groupdev_init(dmaown_cdev_gnode_fops());
+	if (ret)
+		goto err_stats;
 	ret = dmaown_cdev_init();
 	if (ret)
 		goto err_stats;
@@ -116,6 +119,8 @@ err_guard:
 	dmaown_guard_exit();
 err_notifier:
 	dmaown_notifier_exit();
+	dmaown_groupdev_exit();		/* after the notifiers: they kick its work */
+	dmaown_audit_exit();		/* after the guard: it queues records */
 err_params:
 	/* the quarantine list given at load time, and what it took */
 	dmaown_quarantine_exit();
@@ -130,6 +135,8 @@ static void __exit dmaown_exit(void)
 	dmaown_owner_shield_exit();
 	dmaown_guard_exit();
 	dmaown_notifier_exit();
+	dmaown_groupdev_exit();		/* after the notifiers: they kick its work */
+	dmaown_audit_exit();		/* after the guard: it queues records */
 	dmaown_registry_exit();
 	pr_info("dmaown unloaded\n");
 }

@@ -18,6 +18,9 @@
  * has the lowest priority, registered after the IOMMU drivers' own
  * (intel's dmar scope notifier is INT_MIN): at REMOVED_DEVICE every part of
  * the kernel has let go of the device.
+ *
+ * The late ADD_DEVICE and the final REMOVED_DEVICE also bring the group
+ * nodes (groupdev.c) in line.
  */
 #include <linux/limits.h>
 #include <linux/notifier.h>
@@ -33,6 +36,9 @@ static int dmaown_bus_notify_late(struct notifier_block *nb,
 	 */
 	dmaown_bus_event(data, action, DMAOWN_EVENT_LATE);
 	dmaown_quarantine_bus_event(data, action);
+	/* the device has its group: a new group gets its node */
+	if (action == BUS_NOTIFY_ADD_DEVICE)
+		dmaown_groupdev_kick();
 	return NOTIFY_DONE;
 }
 
@@ -47,6 +53,9 @@ static int dmaown_bus_notify_final(struct notifier_block *nb,
 				   unsigned long action, void *data)
 {
 	dmaown_bus_event(data, action, DMAOWN_EVENT_FINAL);
+	/* the device left its group: an emptied group's node goes */
+	if (action == BUS_NOTIFY_REMOVED_DEVICE)
+		dmaown_groupdev_kick();
 	return NOTIFY_DONE;
 }
 

@@ -23,6 +23,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 
 #include "dmaown.h"
 #include "owner.h"
@@ -150,6 +151,37 @@ struct iommu_group *dmaown_group_find(unsigned int id)
 		if (bus_for_each_dev(dmaown_buses[i], NULL, &find, dmaown_find_one))
 			break;
 	return find.group;
+}
+
+static int dmaown_present_one(struct device *dev, void *data)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+	int ret;
+
+	if (!group)
+		return 0;
+	ret = xa_err(xa_store(data, iommu_group_id(group), xa_mk_value(1), GFP_KERNEL));
+	iommu_group_put(group);
+	return ret;
+}
+
+/**
+ * dmaown_groups_present() - the ids of every group on the watched buses
+ * @ids: an empty xarray; each id is stored as an index
+ *
+ * Context: may sleep.
+ * Return: 0, or -ENOMEM (@ids then holds some of them).
+ */
+int dmaown_groups_present(struct xarray *ids)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(dmaown_buses); i++) {
+		ret = bus_for_each_dev(dmaown_buses[i], NULL, ids, dmaown_present_one);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**

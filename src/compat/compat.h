@@ -183,4 +183,11 @@ static inline bool dmaown_compat_msi_isolated(struct iommu_group *group,
 #define DMAOWN_COMPAT_SURVIVORS_UNSAFE true
 #endif
 
+/* The device a struct class's devnode() is given: const since 6.2. */
+#ifdef DMAOWN_HAVE_CONST_DEVNODE
+#define dmaown_devnode_device const struct device
+#else
+#define dmaown_devnode_device struct device
+#endif
+
 #endif /* _DMAOWN_COMPAT_H */
