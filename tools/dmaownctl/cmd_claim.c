@@ -412,7 +412,8 @@ static int run_claim(int argc, char **argv)
 		}
 	}
 	free(ops);
-	fd = open_node();
+	/* one group: its node will do for a user who was given it */
+	fd = open_node(targets_one_group(t, n));
 	for (i = 0; i < n; i++) {
 		r = resolve_target(&t[i]);
 		if (r)

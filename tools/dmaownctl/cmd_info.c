@@ -47,7 +47,7 @@ static int run_info(int argc, char **argv)
 	free(ops);
 	if (r >= 0)
 		return r;
-	fd = open_node();
+	fd = open_node(-1);
 	r = get_info(fd, &info);
 	if (r) {
 		err("DMAOWN_GET_INFO: %s", strerror(-r));

@@ -40,7 +40,7 @@ static int run_list(int argc, char **argv)
 	free(ops);
 	if (r >= 0)
 		return r;
-	fd = open_node();
+	fd = open_node(-1);
 	r = list_group_ids(&ids, &n);
 	if (r) {
 		err("cannot read %s: %s", SYS_GROUPS, strerror(-r));

@@ -181,7 +181,7 @@ static int run_monitor(int argc, char **argv)
 	r = parse_monitor(argc, argv, &json, &group);
 	if (r >= 0)
 		return r;
-	fd = open_node();
+	fd = open_node(group);
 	if (group >= 0) {
 		o.filter = DMAOWN_EVENTS_GROUP;
 		o.group_id = group;

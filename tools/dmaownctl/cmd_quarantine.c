@@ -317,7 +317,7 @@ static int list_quarantine(bool json)
 	struct gstat g;
 	int fd;
 
-	fd = open_node();
+	fd = open_node(-1);
 	if (!read_list(list, sizeof(list)))
 		return XC_FAIL;
 	if (list_group_ids(&ids, &n))
@@ -430,7 +430,7 @@ static int run_quarantine(int argc, char **argv)
 		goto usage;
 	}
 	add = !strcmp(ops[0], "add");
-	fd = open_node();
+	fd = open_node(-1);
 	for (i = 1; i < nops; i++) {
 		if (!parse_spec(ops[i], &sp)) {
 			r = add_error(ops[i], EINVAL);

@@ -40,7 +40,7 @@ static int run_status(int argc, char **argv)
 	free(ops);
 	if (r >= 0)
 		return r;
-	fd = open_node();
+	fd = open_node(targets_one_group(&t, 1));
 	r = resolve_target(&t);
 	if (r)
 		return r;

@@ -28,6 +28,7 @@
 #endif
 
 #define DMAOWN_NODE "/dev/dmaown"
+#define DMAOWN_GROUP_NODES "/dev/dmaown-group"
 #define SYS_GROUPS "/sys/kernel/iommu_groups"
 #define SYS_BUS "/sys/bus"
 #define SYS_MODULE "/sys/module/dmaown"
@@ -86,7 +87,7 @@ struct gstat {
 	unsigned int n;			/* entries of @dev filled */
 };
 
-int open_node(void);
+int open_node(long group);
 int get_info(int fd, struct dmaown_info *info);
 int group_status(int fd, unsigned int id, struct gstat *g);
 void gstat_free(struct gstat *g);
@@ -108,6 +109,7 @@ struct target {
 };
 
 bool parse_target(const char *arg, struct target *t);
+long targets_one_group(const struct target *t, int n);
 const char *target_desc(const struct target *t, char *buf, size_t len);
 int resolve_target(struct target *t);
 int node_claim(int fd, struct target *t);

@@ -18,9 +18,14 @@
 
 #include "dmaownctl.h"
 
-/* Open the node; on failure print why and exit with the documented code. */
-int open_node(void)
+/*
+ * Open /dev/dmaown; on failure print why and exit with the documented code.
+ * With @group >= 0 (the command concerns that group alone), a user who may
+ * not open /dev/dmaown but was given /dev/dmaown-group/GROUP gets that.
+ */
+int open_node(long group)
 {
+	char path[64];
 	struct stat st;
 	int fd, e;
 
@@ -28,6 +33,14 @@ int open_node(void)
 	if (fd >= 0)
 		return fd;
 	e = errno;
+	if (group >= 0 && (e == EACCES || e == EPERM)) {
+		snprintf(path, sizeof(path), "%s/%ld", DMAOWN_GROUP_NODES, group);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != EACCES && errno != ENOENT)
+			e = errno;
+	}
 	switch (e) {
 	case ENOENT:
 	case ENXIO:
@@ -43,7 +56,9 @@ int open_node(void)
 	case EACCES:
 	case EPERM:
 		err("cannot open %s: permission denied (%s)", DMAOWN_NODE,
-		    "needs root or CAP_SYS_ADMIN; see dmaownctl(8) for a udev rule");
+		    group >= 0 ? "needs root or CAP_SYS_ADMIN, or to be given the group's node in "
+				 DMAOWN_GROUP_NODES "/; see dmaownctl(8)"
+			       : "needs root or CAP_SYS_ADMIN; see dmaownctl(8) for a udev rule");
 		exit(XC_PERM);
 	default:
 		err("cannot open %s: %s", DMAOWN_NODE, strerror(e));

@@ -161,6 +161,27 @@ int resolve_target(struct target *t)
 	return 0;
 }
 
+/*
+ * The one group that the @n targets name, or -1 (several, or one that
+ * does not resolve); quiet: resolve_target() words the errors later.
+ */
+long targets_one_group(const struct target *t, int n)
+{
+	unsigned int g, first = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		g = t[i].group;
+		if (t[i].is_device && sysfs_device_group(t[i].bus, t[i].name, &g))
+			return -1;
+		if (i == 0)
+			first = g;
+		else if (g != first)
+			return -1;
+	}
+	return n ? (long)first : -1;
+}
+
 /* Report a failed GROUP_STATUS; returns the exit code. */
 int status_error(int e, const struct target *t, unsigned int id)
 {

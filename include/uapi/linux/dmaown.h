@@ -6,6 +6,13 @@
  * a guest, take it (every device of the group on a blocking domain, no kernel
  * driver allowed to bind), and give it back. Ownership belongs to the open
  * file: closing it, or the owner's death, releases everything.
+ *
+ * /dev/dmaown needs CAP_SYS_ADMIN at open(). /dev/dmaown-group/N, one node
+ * per IOMMU group, needs only its file permission (the admin's chown, ACL or
+ * udev rule), and gives a file that acts on group N only: DMAOWN_GET_INFO,
+ * and GROUP_STATUS, the claims, the releases and EVENTS_OPEN of group N.
+ * Nothing is checked after open(): a file passed over a unix socket
+ * (SCM_RIGHTS) works in the receiver.
  */
 #ifndef _UAPI_LINUX_DMAOWN_H
 #define _UAPI_LINUX_DMAOWN_H
@@ -46,7 +53,14 @@
  *  - EINTR:      a signal came while waiting for a device (a driver busy
  *                binding or unbinding it); nothing was done;
  *  - EEXIST:     QUARANTINE_ADD of a device already in the quarantine list;
- *  - EPERM:      the opener lacks CAP_SYS_ADMIN (checked at open()).
+ *  - EACCES:     a file of /dev/dmaown-group/N asked about another group
+ *                (or a device of another group);
+ *  - EPERM:      the opener of /dev/dmaown lacks CAP_SYS_ADMIN (checked at
+ *                open()), or a file of a group node asked for the
+ *                quarantine list (QUARANTINE_ADD, QUARANTINE_REMOVE).
+ *
+ * A file of a group node whose group went away answers ENODEV to every
+ * ioctl but GET_INFO, also when a new group takes the same number.
  *
  * An event fd (DMAOWN_EVENTS_OPEN) has errnos of its own, read(2)'s:
  * EINVAL for a buffer smaller than one record, EAGAIN when it is empty and
