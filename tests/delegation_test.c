@@ -7,7 +7,9 @@
  * uid 65534, given a node by chown, claims that group (blocked DMA under
  * iommu=pt) and cannot open /dev/dmaown nor claim another group; a claim
  * made by root and passed over SCM_RIGHTS to uid 65534 works there and
- * holds until that process exits; a node whose group went away refuses its
+ * holds until that process exits, and examples/pass-claim does the same;
+ * dmaownctl, run by uid 65534, claims through the node it was given;
+ * a node whose group went away refuses its
  * ioctls (ENODEV); audit records (AUDIT_KERNEL_OTHER) of claims, releases,
  * quarantine changes and denied binds appear with audit=1 on the command
  * line, with the task's identity, and not without it.
@@ -452,6 +454,71 @@ TEST_F(lone, claim_passed_over_scm_rights_holds_until_receiver_exits)
 	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->admin, self->gid));
 	if (!witness_unusable(EDU_LONE))
 		EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
+}
+
+/* sh -c @cmd as uid 65534, in the background: its pid */
+static pid_t spawn_nobody(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (become_nobody())
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* its exit code, or -1 */
+static int wait_code(pid_t pid)
+{
+	int st;
+
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * dmaownctl, run by a user who was given the node and cannot open
+ * /dev/dmaown, takes the group through the node; a group it was not given
+ * is "permission denied" (exit 4).
+ */
+TEST_F_TIMEOUT(lone, dmaownctl_uses_a_given_node, 60)
+{
+	char cmd[256];
+	uint64_t end;
+	pid_t pid;
+
+	/* scripts/vm-test puts dmaownctl in every image */
+	ASSERT_TRUE(path_exists("/usr/sbin/dmaownctl"));
+	ASSERT_OK(node_chown(self->gid, NOBODY));
+	snprintf(cmd, sizeof(cmd), "/usr/sbin/dmaownctl status %d >/dev/null", self->gid);
+	EXPECT_EQ(0, wait_code(spawn_nobody(cmd)));
+	snprintf(cmd, sizeof(cmd), "/usr/sbin/dmaownctl claim %d 2>/dev/null", self->other);
+	EXPECT_EQ(4, wait_code(spawn_nobody(cmd)));
+	snprintf(cmd, sizeof(cmd), "exec /usr/sbin/dmaownctl claim %s -- sleep 3", EDU_LONE);
+	pid = spawn_nobody(cmd);
+	ASSERT_LT(0, pid);
+	end = now_ms() + 5000;
+	while (dmaown_state(self->admin, self->gid) != DMAOWN_STATE_BUSY && now_ms() < end)
+		msleep(50);
+	EXPECT_EQ(DMAOWN_STATE_BUSY, dmaown_state(self->admin, self->gid));
+	EXPECT_EQ(0, wait_code(pid));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->admin, self->gid));
+}
+
+/* examples/pass-claim.c, the documented way, does what the test above does */
+TEST_F(lone, the_pass_claim_example_works)
+{
+	char cmd[256];
+
+	/* scripts/vm-test puts examples/ in every image */
+	ASSERT_TRUE(path_exists("/examples/pass-claim"));
+	snprintf(cmd, sizeof(cmd), "/examples/pass-claim %s %d 1", EDU_LONE, NOBODY);
+	EXPECT_OK(run("%s", cmd));
+	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->admin, self->gid));
 }
 
 /* --- audit ------------------------------------------------------------------ */
