@@ -77,6 +77,27 @@ static int become_nobody(void)
 	return 0;
 }
 
+/*
+ * A child as uid 65534, with one end of a unix socket: sv[1] in the child,
+ * sv[0] in the parent. Returns as fork() does; -1 if the socket failed.
+ */
+static pid_t fork_nobody(int sv[2])
+{
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		if (become_nobody())
+			_exit(126);
+	} else {
+		close(sv[1]);
+	}
+	return pid;
+}
+
 static int events_open(int fd, uint32_t filter, uint32_t gid)
 {
 	struct dmaown_events_open o = {
@@ -306,12 +327,9 @@ TEST_F(lone, nobody_given_a_node_claims_it)
 	pid_t pid;
 
 	ASSERT_OK(node_chown(self->gid, NOBODY));
-	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = fork();
+	pid = fork_nobody(sv);
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		close(sv[0]);
-		ASSERT_OK(become_nobody());
 		ASSERT_NE(0, (int)geteuid());
 		/* /dev/dmaown: mode 0600 root, and CAP_SYS_ADMIN at open */
 		EXPECT_ERRNO(EACCES, open("/dev/dmaown", O_RDWR));
@@ -328,7 +346,6 @@ TEST_F(lone, nobody_given_a_node_claims_it)
 		close(fd);
 		_exit(_metadata->failed ? 1 : 0);
 	}
-	close(sv[1]);
 	n = read(sv[0], &c, 1);
 	EXPECT_EQ(1, n);
 	if (n == 1) {
@@ -418,12 +435,9 @@ TEST_F(lone, claim_passed_over_scm_rights_holds_until_receiver_exits)
 	char c = 0;
 	pid_t pid;
 
-	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = fork();
+	pid = fork_nobody(sv);
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		close(sv[0]);
-		ASSERT_OK(become_nobody());
 		fd = recv_fd(sv[1]);
 		ASSERT_LE(0, fd);
 		/* the file works here: status (its own claim), a second claim is EALREADY */
@@ -434,7 +448,6 @@ TEST_F(lone, claim_passed_over_scm_rights_holds_until_receiver_exits)
 		n = read(sv[1], &c, 1);
 		_exit(_metadata->failed || n != 1 ? 1 : 0);
 	}
-	close(sv[1]);
 	fd = dmaown_open();
 	ASSERT_LE(0, fd);
 	ASSERT_OK(dmaown_group_claim(fd, self->gid));
