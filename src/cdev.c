@@ -79,7 +79,14 @@ static int dmaown_ioctl_group_claim(struct dmaown_file *file, void *arg)
 	group = dmaown_group_find(cmd->group_id);
 	if (!group)
 		return -ENOENT;
-	ret = dmaown_group_claim(file, group, NULL, NULL, NULL, &nr);
+	/*
+	 * Again, now that the group is held: a group node's group that went
+	 * away since is marked gone before its number can be taken again
+	 * (see groupdev.c), so this finds the group the file was opened on.
+	 */
+	ret = dmaown_gnode_may(file->gnode, cmd->group_id);
+	if (!ret)
+		ret = dmaown_group_claim(file, group, NULL, NULL, NULL, &nr);
 	iommu_group_put(group);
 	if (!ret) {
 		cmd->out_nr_devices = nr;

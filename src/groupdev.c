@@ -16,6 +16,13 @@
  * ioctls (ENODEV) even if a new group takes the same number before the
  * work has run. The minor number is the group's id.
  *
+ * Why a number is never taken by a new group while a file of the old one
+ * still sees it live: the old group's node is marked gone at its last
+ * member's BUS_NOTIFY_REMOVED_DEVICE, and a new group can take the number
+ * only at a later BUS_NOTIFY_ADD_DEVICE (PCI adds and removes devices one
+ * at a time, under pci_rescan_remove_lock). The ioctl layer checks the
+ * scope again once it holds the group it found.
+ *
  * It calls the registry (the groups that exist) and the driver core; the
  * ioctl layer (open) and the notifiers call it.
  *
