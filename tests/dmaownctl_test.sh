@@ -840,7 +840,8 @@ t_parser() {
 }
 
 # Permission denied: in a user namespace, root lacks CAP_SYS_ADMIN over the
-# initial namespace, so the module's open() says EPERM.
+# initial namespace, so the module's open() of /dev/dmaown says EPERM. It is
+# still kuid 0, the owner of the group nodes.
 t_perm() {
 	unshare -r true 2>/dev/null || { echo "SKIP no user namespaces (unshare -r)"; return 2; }
 	unshare -r "$CTL" list > "$T/out" 2> "$T/err"
@@ -848,9 +849,17 @@ t_perm() {
 	expect_rc 4 "list without CAP_SYS_ADMIN" &&
 		has "$T/err" "cannot open /dev/dmaown: permission denied (needs root or CAP_SYS_ADMIN" ||
 		return 1
-	unshare -r "$CTL" claim "$G_EDU" -- true > "$T/out" 2> "$T/err"
+	# One group: its node, root's, opens for the namespace's root (kuid 0)
+	# by its file permission alone, as /dev/vfio/N would; a claim works.
+	unshare -r "$CTL" claim "$G_EDU" -- sh -c 'readlink /proc/self/fd/$DMAOWN_FD' \
+		> "$T/out" 2> "$T/err"
 	rc=$?
-	expect_rc 4 "claim without CAP_SYS_ADMIN"
+	expect_rc 0 "claim of one group without CAP_SYS_ADMIN, through its node" &&
+		has "$T/out" "/dev/dmaown-group/$G_EDU" || return 1
+	# Two groups: no node will do.
+	unshare -r "$CTL" claim "$G_EDU" "$G_ALIAS" -- true > "$T/out" 2> "$T/err"
+	rc=$?
+	expect_rc 4 "claim of two groups without CAP_SYS_ADMIN"
 }
 
 # Module not loaded: every command says so, exit 3; then the module is back.
@@ -900,7 +909,7 @@ t_claim_dashdash	claim: options before --, everything after -- goes to COMMAND
 t_json_escape	JSON strings are escaped (holder comm with quote, backslash, tab, UTF-8, not UTF-8)
 t_lspci_names	device names in list are lspci -nn's, the JSON names lspci -mm's
 t_parser	the JSON parser rejects invalid JSON and flattens valid JSON
-t_perm		without CAP_SYS_ADMIN (user namespace): exit 4, permission denied
+t_perm		without CAP_SYS_ADMIN (user namespace): list exit 4; one group's claim through its node
 t_no_module	module not loaded: exit 3 with a modprobe hint; reloaded after
 "
 
