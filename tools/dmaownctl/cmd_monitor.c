@@ -75,7 +75,7 @@ static void print_event_json(const struct dmaown_event *e)
 	json_str_or_null(&j, "device", e->device[0] ? e->device : NULL, sizeof(e->device));
 	json_str_or_null(&j, "driver", e->driver[0] ? e->driver : NULL, sizeof(e->driver));
 	json_uint(&j, "error", e->error);
-	json_str_or_null(&j, "error_name", e->error ? strerrorname_np(e->error) : NULL, SIZE_MAX);
+	json_str_or_null(&j, "error_name", e->error ? errno_name(e->error) : NULL, SIZE_MAX);
 	json_uint(&j, "reason_raw", e->reason);
 	json_uint(&j, "count", e->count);
 	if (e->pid) {
@@ -111,7 +111,7 @@ static void print_event_text(const struct dmaown_event *e)
 		printf("[%u]", e->pid);
 	}
 	if (e->error)
-		printf(" error %s", strerrorname_np(e->error) ?: "?");
+		printf(" error %s", errno_name(e->error) ?: "?");
 	if (e->reason)
 		printf(" reason 0x%x", e->reason);
 	if (e->type == DMAOWN_EVENT_MEMBER_REMOVED)

@@ -68,6 +68,7 @@ struct command {
 
 extern const char *prog;
 
+const char *errno_name(int e);
 void err(const char *fmt, ...) __printf(1, 2);
 void note(const char *fmt, ...) __printf(1, 2);
 void *xcalloc(size_t n, size_t size);

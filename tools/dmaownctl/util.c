@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,33 @@ bool read_line(const char *path, char *buf, size_t len)
 	while (n && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = 0;
 	return true;
+}
+
+/*
+ * The name of errno @e ("EBUSY"), or NULL: glibc's strerrorname_np() where
+ * it has one (2.32+), else the errnos that dmaown's events carry.
+ */
+const char *errno_name(int e)
+{
+#ifdef HAVE_STRERRORNAME_NP
+	return strerrorname_np(e);
+#else
+	static const struct {
+		int e;
+		const char *name;
+	} names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" },
+		{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
+		{ ENODEV, "ENODEV" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
+		{ ENOTTY, "ENOTTY" }, { E2BIG, "E2BIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+		{ EALREADY, "EALREADY" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].e == e)
+			return names[i].name;
+	return NULL;
+#endif
 }
