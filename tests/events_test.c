@@ -647,16 +647,8 @@ TEST_TIMEOUT(member_removed_revokes, 120)
 	close(efd);
 	close(fd);
 
-	/* back as booted (see unplug_test's mf_restore) */
-	EXPECT_OK(pci_rescan());
-	EXPECT_OK(pci_wait_present(EDU_MF_B, true, 5000));
-	if (pci_group(EDU_MF_A) != pci_group(EDU_MF_B)) {
-		EXPECT_OK(pci_remove(EDU_MF_B));
-		EXPECT_OK(pci_remove(EDU_MF_A));
-		EXPECT_OK(pci_rescan());
-		EXPECT_OK(pci_wait_present(EDU_MF_A, true, 5000));
-		EXPECT_OK(pci_wait_present(EDU_MF_B, true, 5000));
-	}
+	/* back as booted: the pair in one group, for the tests after this one */
+	EXPECT_OK(pci_mf_regroup(EDU_MF_A, EDU_MF_B));
 }
 
 /* --- tracepoints ------------------------------------------------------------- */

@@ -534,25 +534,13 @@ TEST_F_TIMEOUT(alias, member_removed_after_hot_add, 150)
  */
 /*
  * Bring the pair back into one group. A function rescanned alone gets a
- * group of its own (seen on all three kernels): then both go and come back
- * together, which groups them again on 5.10 and 6.1. 6.12 keeps them apart
- * until reboot; no later test needs the pair (the race tests below use the
- * lone device).
+ * group of its own (seen on all three kernels: it is probed before the
+ * kernel marks it multifunction), also when both are rescanned; function 0
+ * rescanned alone joins the other's group (pci_mf_regroup()).
  */
 static void mf_restore(struct __test_metadata *_metadata)
 {
-	if (!pci_exists(EDU_MF_A) || !pci_exists(EDU_MF_B)) {
-		EXPECT_OK(pci_rescan());
-		pci_wait_present(EDU_MF_A, true, 5000);
-		pci_wait_present(EDU_MF_B, true, 5000);
-	}
-	if (pci_group(EDU_MF_A) != pci_group(EDU_MF_B)) {
-		EXPECT_OK(pci_remove(EDU_MF_B));
-		EXPECT_OK(pci_remove(EDU_MF_A));
-		EXPECT_OK(pci_rescan());
-		EXPECT_OK(pci_wait_present(EDU_MF_A, true, 5000));
-		EXPECT_OK(pci_wait_present(EDU_MF_B, true, 5000));
-	}
+	EXPECT_OK(pci_mf_regroup(EDU_MF_A, EDU_MF_B));
 	if (pci_group(EDU_MF_A) != pci_group(EDU_MF_B))
 		th_diag("the multifunction pair stays in groups %d and %d", pci_group(EDU_MF_A),
 			pci_group(EDU_MF_B));

@@ -433,6 +433,33 @@ int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms)
 	return 0;
 }
 
+/*
+ * A function rescanned alone is probed for its IOMMU group before the
+ * kernel marks it multifunction (pci_scan_slot() sets the flag after adding
+ * it), so one whose own header lacks the bit gets a group of its own, also
+ * when the whole slot is rescanned. Function 0, whose header has the bit,
+ * joins the others' group when it comes back alone: remove it, rescan.
+ */
+int pci_mf_regroup(const char *fn0, const char *fn1)
+{
+	int ret;
+
+	if (!pci_exists(fn0) || !pci_exists(fn1)) {
+		ret = pci_rescan();
+		if (!ret)
+			ret = pci_wait_present(fn0, true, 5000) ?: pci_wait_present(fn1, true, 5000);
+		if (ret)
+			return ret;
+	}
+	if (pci_group(fn0) == pci_group(fn1))
+		return 0;
+	ret = pci_remove(fn0) ?: pci_wait_present(fn0, false, 5000) ?: pci_rescan() ?:
+	      pci_wait_present(fn0, true, 5000);
+	if (ret)
+		return ret;
+	return pci_group(fn0) == pci_group(fn1) ? 0 : -EAGAIN;
+}
+
 bool qmp_available(void)
 {
 	return run("dmaown-qmp -p >/dev/null 2>&1") == 0;

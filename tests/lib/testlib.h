@@ -96,6 +96,11 @@ int pci_unbind_vfio(const char *bdf);
 int pci_ensure_driver(const char *bdf, const char *drv);
 /* wait until the device is there, in its IOMMU group (or gone): 0 or -ETIMEDOUT */
 int pci_wait_present(const char *bdf, bool present, unsigned int timeout_ms);
+/*
+ * Put the two functions of a multifunction slot (@fn0 the one whose header
+ * says multifunction) back in one IOMMU group, as booted: 0, or -EAGAIN.
+ */
+int pci_mf_regroup(const char *fn0, const char *fn1);
 
 /*
  * Hot-plug through the host's QEMU (tests/guest/dmaown-qmp over a serial
