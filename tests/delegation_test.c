@@ -98,15 +98,6 @@ static pid_t fork_nobody(int sv[2])
 	return pid;
 }
 
-static int events_open(int fd, uint32_t filter, uint32_t gid)
-{
-	struct dmaown_events_open o = {
-		.size = sizeof(o), .filter = filter, .group_id = gid,
-	};
-
-	return ioctl(fd, DMAOWN_EVENTS_OPEN, &o);
-}
-
 /* The next event of @efd within @ms: its type, 0 for none, -errno. */
 static int next_event(int efd, struct dmaown_event *e, int ms)
 {
@@ -286,7 +277,7 @@ TEST_F(lone, scoped_to_its_group)
 	EXPECT_ERRNO(EACCES, ioctl(self->fd, DMAOWN_GROUP_STATUS, &st));
 	EXPECT_ERRNO(EACCES, dmaown_group_claim(self->fd, self->other));
 	EXPECT_ERRNO(EACCES, dmaown_device_claim(self->fd, NIC_LONE, "pci", NULL));
-	EXPECT_ERRNO(EACCES, events_open(self->fd, DMAOWN_EVENTS_GROUP, self->other));
+	EXPECT_ERRNO(EACCES, dmaown_events_open(self->fd, DMAOWN_EVENTS_GROUP, self->other));
 	EXPECT_EQ(DMAOWN_STATE_FREE, dmaown_state(self->admin, self->other));
 	EXPECT_TRUE(pci_has_driver(NIC_LONE, NIC_LONE_DRIVER));
 	/* not the admin's: the quarantine list */
@@ -296,7 +287,7 @@ TEST_F(lone, scoped_to_its_group)
 	EXPECT_ERRNO(EACCES, dmaown_group_claim(self->fd, 99999));
 
 	/* its own group: every way in works */
-	efd = events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
+	efd = dmaown_events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
 	ASSERT_LE(0, efd);
 	ASSERT_LE(0, pci_group(EDU_HP));
 	ASSERT_OK(dmaown_group_claim(self->admin, pci_group(EDU_HP)));
@@ -315,7 +306,7 @@ TEST_F(lone, scoped_to_its_group)
 	}
 	EXPECT_EQ(0, next_event(efd, &e, 200));
 	close(efd);
-	efd = events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
+	efd = dmaown_events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
 	EXPECT_LE(0, efd);
 	if (efd >= 0)
 		close(efd);

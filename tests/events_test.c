@@ -29,15 +29,6 @@
 
 /* --- helpers -------------------------------------------------------------- */
 
-static int events_open(int fd, uint32_t filter, uint32_t gid)
-{
-	struct dmaown_events_open o = {
-		.size = sizeof(o), .filter = filter, .group_id = gid,
-	};
-
-	return ioctl(fd, DMAOWN_EVENTS_OPEN, &o);
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -150,12 +141,12 @@ TEST(bad_input_is_refused)
 
 	ASSERT_LE(0, fd);
 	/* unknown filters, a group id without the group filter, a group id past INT_MAX */
-	EXPECT_ERRNO(EINVAL, events_open(fd, 2, 0));
-	EXPECT_ERRNO(EINVAL, events_open(fd, ~0u, 0));
-	EXPECT_ERRNO(EINVAL, events_open(fd, 2, 1));
-	EXPECT_ERRNO(EINVAL, events_open(fd, DMAOWN_EVENTS_ALL, 1));
-	EXPECT_ERRNO(EINVAL, events_open(fd, DMAOWN_EVENTS_GROUP, 0x80000000u));
-	EXPECT_ERRNO(EINVAL, events_open(fd, DMAOWN_EVENTS_GROUP, ~0u));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, 2, 0));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, ~0u, 0));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, 2, 1));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, DMAOWN_EVENTS_ALL, 1));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, DMAOWN_EVENTS_GROUP, 0x80000000u));
+	EXPECT_ERRNO(EINVAL, dmaown_events_open(fd, DMAOWN_EVENTS_GROUP, ~0u));
 	/* flags: none is defined (the header: EOPNOTSUPP for an unknown flag) */
 	o = (struct dmaown_events_open){ .size = sizeof(o), .flags = 1 };
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, DMAOWN_EVENTS_OPEN, &o));
@@ -204,9 +195,9 @@ FIXTURE_SETUP(lone)
 	my_comm(self->comm, sizeof(self->comm));
 	self->fd = dmaown_open();
 	ASSERT_LE(0, self->fd);
-	self->efd = events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
+	self->efd = dmaown_events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
 	ASSERT_LE(0, self->efd);
-	self->all = events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
+	self->all = dmaown_events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
 	ASSERT_LE(0, self->all);
 }
 
@@ -456,7 +447,7 @@ FIXTURE_SETUP(nic)
 	ASSERT_TRUE(pci_has_driver(NIC_LONE, NIC_LONE_DRIVER));
 	self->fd = dmaown_open();
 	ASSERT_LE(0, self->fd);
-	self->efd = events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
+	self->efd = dmaown_events_open(self->fd, DMAOWN_EVENTS_GROUP, self->gid);
 	ASSERT_LE(0, self->efd);
 	ASSERT_OK(kmsg_begin(&self->k));
 }
@@ -584,9 +575,9 @@ TEST_F_TIMEOUT(hp, removal_closes_the_group_queue, 90)
 	char buf[EV_SIZE];
 
 	ASSERT_LE(0, gid);
-	efd = events_open(self->fd, DMAOWN_EVENTS_GROUP, gid);
+	efd = dmaown_events_open(self->fd, DMAOWN_EVENTS_GROUP, gid);
 	ASSERT_LE(0, efd);
-	all = events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
+	all = dmaown_events_open(self->fd, DMAOWN_EVENTS_ALL, 0);
 	ASSERT_LE(0, all);
 	ASSERT_OK(pci_remove(EDU_HP));
 	ASSERT_OK(pci_wait_present(EDU_HP, false, 5000));
@@ -629,7 +620,7 @@ TEST_TIMEOUT(member_removed_revokes, 120)
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, gid);
 	ASSERT_EQ(gid, pci_group(EDU_MF_B));
-	efd = events_open(fd, DMAOWN_EVENTS_GROUP, gid);
+	efd = dmaown_events_open(fd, DMAOWN_EVENTS_GROUP, gid);
 	ASSERT_LE(0, efd);
 	ASSERT_OK(dmaown_group_claim(fd, gid));
 	EXPECT_EVENT(efd, &e, &seq, DMAOWN_EVENT_CLAIM, gid, "");

@@ -697,6 +697,15 @@ static int quarantine_ioctl(int fd, unsigned long req, const char *spec)
 	return ioctl(fd, req, &q);
 }
 
+int dmaown_events_open(int fd, uint32_t filter, uint32_t gid)
+{
+	struct dmaown_events_open o = {
+		.size = sizeof(o), .filter = filter, .group_id = gid,
+	};
+
+	return ioctl(fd, DMAOWN_EVENTS_OPEN, &o);
+}
+
 int dmaown_quarantine_add(int fd, const char *spec)
 {
 	return quarantine_ioctl(fd, DMAOWN_QUARANTINE_ADD, spec);

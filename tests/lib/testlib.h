@@ -150,6 +150,8 @@ int dmaown_group_release(int fd, uint32_t gid);
 int dmaown_device_claim(int fd, const char *name, const char *bus, uint32_t *gid);
 int dmaown_device_release(int fd, const char *name, const char *bus);
 /* the quarantine list: ioctls (0 or -1 with errno), and the parameter */
+/* DMAOWN_EVENTS_OPEN: the new fd, or -1 with errno */
+int dmaown_events_open(int fd, uint32_t filter, uint32_t gid);
 int dmaown_quarantine_add(int fd, const char *spec);
 int dmaown_quarantine_remove(int fd, const char *spec);
 int quarantine_param(char *buf, size_t len);	  /* length, newline stripped, or -errno */
