@@ -37,7 +37,7 @@
  * longer holds. The guard refuses drivers that are not DMA-safe in a
  * quarantined group throughout.
  *
- * It calls the group registry (registry.c: lookups, the owned list, wounds,
+ * It calls the group registry (registry.c: lookups, the owned hash, wounds,
  * devices coming and going), the viability walk (viability.c) and the
  * ownership backend (owner.h); the ioctl layer (cdev.c) and the bus
  * notifiers (notifier.c) call it. Locking: see dmaown.h.
@@ -1151,6 +1151,7 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 		group = dmaown_leaving_gone(dev);
 		if (group)
 			dmaown_device_removed(group);
+		dmaown_group_map_prune();
 		goto out_unlock;
 	}
 	group = iommu_group_get(dev);
@@ -1159,6 +1160,7 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 	claim = dmaown_owned_lookup_rcu(group);
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
+		dmaown_group_map_joined(group);
 		dmaown_device_added(group, claim, dev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:

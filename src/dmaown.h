@@ -7,8 +7,9 @@
  *
  * Locking:
  *
- *  dmaown_lock (mutex, registry.c) protects the set of claims: the owned list
- *  (writers), every struct dmaown_claim field but the RCU list linkage
+ *  dmaown_lock (mutex, registry.c) protects the set of claims: the owned hash
+ *  (writers), the group map (id -> group; see registry.c for the lifetime
+ *  of its references), every struct dmaown_claim field but the RCU list linkage
  *  reads, every dmaown_file's claim list, the list of claims dmaown holds
  *  itself, the list of wounded groups (groups that lost a member) and the
  *  list of devices on their way out (between BUS_NOTIFY_DEL_DEVICE and the
@@ -46,7 +47,7 @@
  *  iommu_group_for_each_dev() calls back with group->mutex held: the
  *  callbacks only take device references, never a lock.
  *
- *  The owned list is read under RCU by the probe guard: its kprobe
+ *  The owned hash is read under RCU by the probe guard: its kprobe
  *  pre-handler runs with preemption disabled and may neither sleep nor take
  *  a mutex. It compares dev->iommu_group with claim->group and reads the
  *  claim's id, pid and comm, which never change after publication, and
@@ -107,7 +108,7 @@ struct dmaown_claim_dev {
 
 /**
  * struct dmaown_claim - a group owned by one dmaown file
- * @node: in the owned list while published (RCU; writers hold dmaown_lock)
+ * @node: in the owned hash while published (RCU; writers hold dmaown_lock)
  * @file_node: in @file's claim list, until released
  * @group: the IOMMU group, referenced
  * @file: the owning file
@@ -131,7 +132,7 @@ struct dmaown_claim_dev {
  * @file_node is then on the list of held claims.
  */
 struct dmaown_claim {
-	struct list_head node;
+	struct hlist_node node;
 	struct list_head file_node;
 	struct iommu_group *group;
 	struct dmaown_file *file;
@@ -221,6 +222,9 @@ bool dmaown_safe_drivers_set(void);
 /* registry.c: groups by id, and what dmaown knows of each */
 extern struct mutex dmaown_lock;
 struct iommu_group *dmaown_group_find(unsigned int id);
+void dmaown_group_map_init(void);
+void dmaown_group_map_joined(struct iommu_group *group);
+void dmaown_group_map_prune(void);
 int dmaown_groups_present(struct xarray *ids);
 dmaown_bus_type *dmaown_bus_find(const char *name);
 dmaown_bus_type *dmaown_bus_get(unsigned int i);

@@ -17,7 +17,7 @@
  *
  * The pre-handler runs with preemption disabled: RCU reads only, no sleep,
  * no mutex, no reference counting. It reads the registry (registry.c: the
- * owned list, quarantined groups, misfits) and asks the backend (owner.h) whether a driver is
+ * owned hash, quarantined groups, misfits) and asks the backend (owner.h) whether a driver is
  * DMA-safe and whether VFIO holds the group (the 5.10 VFIO shield); claims
  * ask it whether it is armed. A refusal is an event (events.c: a spinlock
  * on preallocated rings, nothing more).

@@ -89,6 +89,7 @@ static int __init dmaown_init(void)
 	ret = dmaown_notifier_init();
 	if (ret)
 		goto err_params;
+	dmaown_group_map_init();
 	ret = dmaown_guard_init();
 	if (ret)
 		goto err_notifier;

@@ -3,7 +3,7 @@
  * The group registry: finding an IOMMU group by its id on the buses dmaown
  * watches, and what dmaown knows of each group:
  *
- *  - the owned list: every published claim (the guard reads it under RCU);
+ *  - the owned hash: every published claim (the guard reads it under RCU);
  *  - wounds: groups that lost a member which has not come back, where the
  *    kernel cannot move the others to a new domain
  *    (DMAOWN_COMPAT_SURVIVORS_UNSAFE); each one pins the module, which
@@ -15,10 +15,13 @@
  *  - quarantined groups: groups with a member in the quarantine list
  *    (quarantine.c decides which), and how far they are handed to VFIO.
  *
+ *  - the group map: every group with a member on those buses, by id.
+ *
  * It defines dmaown_lock (see "Locking" in dmaown.h), which protects all of
  * it. It calls only the IOMMU and driver cores; claims (claim.c), status
  * (status.c) and the guard call it.
  */
+#include <linux/hashtable.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -29,8 +32,45 @@
 #include "owner.h"
 
 DEFINE_MUTEX(dmaown_lock); /* every record below, and the claims: see dmaown.h */
-/* struct dmaown_claim.node: every published claim; RCU, writers hold dmaown_lock */
-static LIST_HEAD(dmaown_owned);
+
+/*
+ * struct dmaown_claim.node: every published claim, hashed by its group, so
+ * that the guard's look costs the same with one claim or hundreds. RCU,
+ * writers hold dmaown_lock.
+ */
+#define DMAOWN_OWNED_BITS 8
+static DEFINE_HASHTABLE(dmaown_owned, DMAOWN_OWNED_BITS);
+
+/*
+ * The group map: iommu_group_id() -> the group, referenced, for every group
+ * with a member on the watched buses, so that a claim or a status finds its
+ * group without walking the buses.
+ *
+ * Writers hold dmaown_lock (and the xarray takes its own xa_lock); readers
+ * hold dmaown_lock. The lifetime rule is that of every group reference
+ * dmaown keeps: none may outlive the IOMMU core's removal of the group's
+ * last device (5.10's intel-iommu BUGs when the last reference, and with it
+ * the default domain, goes after its own REMOVED_DEVICE notifier). Hence:
+ *
+ *  - an entry is added, under dmaown_lock, only while the group has a
+ *    member: at module load, at the late ADD_DEVICE (the member is in), and
+ *    by a lookup that missed and found the group on the buses;
+ *  - it is removed at the late REMOVED_DEVICE of a member once the group
+ *    has none: the core took the device out just before (its notifier runs
+ *    first), intel's scope notifier has not run yet, and an addition that
+ *    checked for members before the removal is serialised before the check
+ *    by dmaown_lock;
+ *  - while an entry holds its reference the id cannot be given to another
+ *    group, so an entry is always the group of its id;
+ *  - a lookup of a group a member is leaving walks the buses, as if the
+ *    group were not in the map: it finds the group, and takes a reference,
+ *    only while a member is still on a bus, so that no caller's reference
+ *    taken from the map can span the removal.
+ *
+ * A missing entry (no memory at the time) costs a bus walk, never a wrong
+ * answer.
+ */
+static DEFINE_XARRAY(dmaown_group_map);
 
 /*
  * Groups that lost a member to hot-removal, while it stays away: on some
@@ -131,26 +171,132 @@ static int dmaown_find_one(struct device *dev, void *data)
 	return 0;
 }
 
-/**
- * dmaown_group_find() - find an IOMMU group by its id
- * @id: iommu_group_id(), as under /sys/kernel/iommu_groups/
- *
- * iommu_group_get_by_id() is gone in 6.12: walk the buses instead.
- *
- * Context: may sleep.
- * Return: a referenced group, or NULL.
- */
-struct iommu_group *dmaown_group_find(unsigned int id)
+/* Context: dmaown_lock held; @group has a member, or just had one. */
+static void dmaown_group_map_add(struct iommu_group *group)
+{
+	int ret;
+
+	lockdep_assert_held(&dmaown_lock);
+	if (!dmaown_group_nr_devices(group))
+		return;
+	ret = xa_insert(&dmaown_group_map, iommu_group_id(group), group, GFP_KERNEL);
+	if (!ret)
+		iommu_group_ref_get(group);
+}
+
+static struct iommu_group *dmaown_group_walk(int id)
 {
 	struct dmaown_find find = { .id = id };
 	int i;
 
-	if (id > INT_MAX)
-		return NULL;
 	for (i = 0; i < ARRAY_SIZE(dmaown_buses); i++)
 		if (bus_for_each_dev(dmaown_buses[i], NULL, &find, dmaown_find_one))
 			break;
 	return find.group;
+}
+
+/**
+ * dmaown_group_find() - find an IOMMU group by its id
+ * @id: iommu_group_id(), as under /sys/kernel/iommu_groups/
+ *
+ * From the group map; from a walk of the buses if it misses
+ * (iommu_group_get_by_id() is gone in 6.12).
+ *
+ * Context: may sleep; takes dmaown_lock.
+ * Return: a referenced group, or NULL.
+ */
+struct iommu_group *dmaown_group_find(unsigned int id)
+{
+	struct iommu_group *group;
+
+	if (id > INT_MAX)
+		return NULL;
+	mutex_lock(&dmaown_lock);
+	group = xa_load(&dmaown_group_map, id);
+	if (group && dmaown_group_leaving(group))
+		group = NULL;	/* the buses tell whether it is still there */
+	else if (group)
+		iommu_group_ref_get(group);
+	mutex_unlock(&dmaown_lock);
+	if (group)
+		return group;
+
+	group = dmaown_group_walk(id);
+	if (group) {
+		mutex_lock(&dmaown_lock);
+		dmaown_group_map_add(group);
+		mutex_unlock(&dmaown_lock);
+	}
+	return group;
+}
+
+static int dmaown_map_one(struct device *dev, void *data)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+
+	if (group) {
+		dmaown_group_map_add(group);
+		iommu_group_put(group);
+	}
+	return 0;
+}
+
+/**
+ * dmaown_group_map_init() - fill the group map with the groups there are
+ *
+ * After the bus notifiers are registered: a device that comes or goes
+ * meanwhile is seen by them, once this lets go of dmaown_lock.
+ *
+ * Context: may sleep; takes dmaown_lock.
+ */
+void dmaown_group_map_init(void)
+{
+	int i;
+
+	mutex_lock(&dmaown_lock);
+	for (i = 0; i < ARRAY_SIZE(dmaown_buses); i++)
+		bus_for_each_dev(dmaown_buses[i], NULL, NULL, dmaown_map_one);
+	mutex_unlock(&dmaown_lock);
+}
+
+/* A device joined @group (late ADD_DEVICE). Context: dmaown_lock held. */
+void dmaown_group_map_joined(struct iommu_group *group)
+{
+	dmaown_group_map_add(group);
+}
+
+/*
+ * A device left its group (late REMOVED_DEVICE): drop every group that has
+ * no member now. All of them, not just the one the device left: a record
+ * of that one (struct dmaown_leaving) may have found no memory.
+ * Context: dmaown_lock held.
+ */
+void dmaown_group_map_prune(void)
+{
+	struct iommu_group *group;
+	unsigned long id;
+
+	lockdep_assert_held(&dmaown_lock);
+	xa_for_each(&dmaown_group_map, id, group) {
+		if (dmaown_group_nr_devices(group))
+			continue;
+		xa_erase(&dmaown_group_map, id);
+		iommu_group_put(group);
+	}
+}
+
+static void dmaown_group_map_exit(void)
+{
+	struct iommu_group *group;
+	unsigned long id;
+
+	mutex_lock(&dmaown_lock);
+	xa_for_each(&dmaown_group_map, id, group) {
+		xa_erase(&dmaown_group_map, id);
+		iommu_group_put(group);
+	}
+	mutex_unlock(&dmaown_lock);
+	xa_destroy(&dmaown_group_map);
 }
 
 static int dmaown_present_one(struct device *dev, void *data)
@@ -221,8 +367,8 @@ struct dmaown_claim *dmaown_owned_lookup_rcu(struct iommu_group *group)
 {
 	struct dmaown_claim *claim;
 
-	list_for_each_entry_rcu(claim, &dmaown_owned, node,
-				lockdep_is_held(&dmaown_lock))
+	hash_for_each_possible_rcu(dmaown_owned, claim, node, (unsigned long)group,
+				   lockdep_is_held(&dmaown_lock))
 		if (claim->group == group)
 			return claim;
 	return NULL;
@@ -762,7 +908,8 @@ void dmaown_registry_exit(void)
 	struct dmaown_wound *wound, *tmp;
 
 	/* Files and held claims pin the module: nothing is owned. */
-	WARN_ON(!list_empty(&dmaown_owned));
+	WARN_ON(!hash_empty(dmaown_owned));
+	dmaown_group_map_exit();
 	list_for_each_entry_safe(wound, tmp, &dmaown_wounds, node) {
 		iommu_group_put(wound->group);
 		kfree(wound);
@@ -793,7 +940,7 @@ void dmaown_registry_exit(void)
 void dmaown_owned_publish(struct dmaown_claim *claim)
 {
 	lockdep_assert_held(&dmaown_lock);
-	list_add_tail_rcu(&claim->node, &dmaown_owned);
+	hash_add_rcu(dmaown_owned, &claim->node, (unsigned long)claim->group);
 }
 
 /**
@@ -806,7 +953,7 @@ void dmaown_owned_publish(struct dmaown_claim *claim)
 void dmaown_owned_replace(struct dmaown_claim *old, struct dmaown_claim *new)
 {
 	lockdep_assert_held(&dmaown_lock);
-	list_replace_rcu(&old->node, &new->node);
+	hlist_replace_rcu(&old->node, &new->node);
 }
 
 /**
@@ -818,7 +965,7 @@ void dmaown_owned_replace(struct dmaown_claim *old, struct dmaown_claim *new)
 void dmaown_owned_unpublish(struct dmaown_claim *claim)
 {
 	lockdep_assert_held(&dmaown_lock);
-	list_del_rcu(&claim->node);
+	hash_del_rcu(&claim->node);
 }
 
 /**
@@ -831,9 +978,10 @@ void dmaown_owned_unpublish(struct dmaown_claim *claim)
 void dmaown_owned_for_each(void (*fn)(struct dmaown_claim *claim, void *data), void *data)
 {
 	struct dmaown_claim *claim;
+	int bkt;
 
 	lockdep_assert_held(&dmaown_lock);
-	list_for_each_entry(claim, &dmaown_owned, node)
+	hash_for_each(dmaown_owned, bkt, claim, node)
 		fn(claim, data);
 }
 
