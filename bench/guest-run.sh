@@ -64,11 +64,24 @@ run() { # run FIGURE PROGRAM ARGS...
 	fi
 }
 
+# How the guard's kprobe is armed: on the function's ftrace call site
+# ("ftrace": a call into the kprobe handler) or as a breakpoint ("int3": a
+# trap, far dearer under TCG), and where (debugfs kprobes/list).
+guard_probe() {
+	l=$(grep -m 1 ' k ' /sys/kernel/debug/kprobes/list 2>/dev/null) || { echo unknown; return; }
+	at=$(echo "$l" | awk '{ print $3 }')
+	case $l in
+	*FTRACE*) echo "ftrace@$at" ;;
+	*) echo "int3@$at" ;;
+	esac
+}
+
 echo "info kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"pci_devices=$(ls /sys/bus/pci/devices | wc -l)" \
 	"iommu_groups=$(ls /sys/kernel/iommu_groups | wc -l)" \
 	"mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)" \
-	"clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	"clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" \
+	"guard_probe=$(guard_probe)"
 
 scale=
 for d in $(ls /sys/bus/pci/devices | sort); do

@@ -433,6 +433,84 @@ def detail_depth(runs):
                   "control: memory-map update µs"], rows)
 
 
+# --- the scale plot ----------------------------------------------------------------
+
+PLOT_COLOURS = {"5.10": "#1f77b4", "6.1": "#d62728", "6.12": "#2ca02c"}
+
+
+def depth_curve(run, who, op):
+    """[(claimed groups, median over repetitions of time at N / time at 1)]"""
+    d = run.fig("depth")
+    if not d:
+        return []
+    ds = sorted({int(m.group(1)) for m in (re.match(r"one_claim_d(\d+)_ns$", k) for k in d[0]) if m})
+    pts = []
+    for dep in ds:
+        rs = [rep["%s_%s_d%d_ns" % (who, op, dep)] / rep["%s_%s_d1_ns" % (who, op)]
+              for rep in d if rep.get("%s_%s_d1_ns" % (who, op))]
+        if rs:
+            pts.append((dep, statistics.median(rs)))
+    return pts
+
+
+def scale_svg(runs):
+    """An SVG of claim, release and status time against the number of claimed groups."""
+    panels = (("claim", "one", "GROUP_CLAIM, one file"), ("claim", "many", "GROUP_CLAIM, one file each"),
+              ("release", "one", "GROUP_RELEASE"), ("status", "one", "GROUP_STATUS"))
+    pw, ph, ml, mt, mb, gap = 300, 220, 46, 30, 40, 20
+    xmax = max([p[0] for r in runs for p in depth_curve(r, "one", "claim")] or [64])
+    ymax = 2.0
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+           'font-size="11">' % (len(panels) * (pw + ml + gap) + 10, ph + mt + mb + 40),
+           '<rect width="100%" height="100%" fill="white"/>']
+
+    def px(x0, x):
+        return x0 + ml + pw * (x - 1) / max(1, xmax - 1)
+
+    def py(y):
+        return mt + ph * (1 - min(y, ymax) / ymax)
+
+    for i, (op, who, title) in enumerate(panels):
+        x0 = i * (pw + ml + gap)
+        out.append('<text x="%d" y="16" font-weight="bold">%s</text>' % (x0 + ml, title))
+        out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>'
+                   % (x0 + ml, mt, pw, ph))
+        for y in (0.5, 1.0, 1.5, 2.0):
+            out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>'
+                       % (x0 + ml, py(y), x0 + ml + pw, py(y)))
+            out.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (x0 + ml - 4, py(y) + 4, y))
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#000" stroke-dasharray="2,3"/>'
+                   % (x0 + ml, py(1.2), x0 + ml + pw, py(1.2)))
+        out.append('<text x="%d" y="%.1f" text-anchor="end">goal 1.2</text>' % (x0 + ml + pw - 2, py(1.2) - 3))
+        for x in sorted({p[0] for r in runs for p in depth_curve(r, who, op)}):
+            out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (px(x0, x), mt + ph + 14, x))
+        out.append('<text x="%d" y="%d" text-anchor="middle">claimed groups</text>'
+                   % (x0 + ml + pw / 2, mt + ph + 30))
+        for r in runs:
+            pts = depth_curve(r, who, op)
+            if not pts:
+                continue
+            colour = PLOT_COLOURS.get(tag(r.kver), "#555")
+            dash = ' stroke-dasharray="5,3"' if r.mode == "pt" else ""
+            out.append('<polyline fill="none" stroke="%s" stroke-width="1.5"%s points="%s"/>'
+                       % (colour, dash, " ".join("%.1f,%.1f" % (px(x0, x), py(y)) for x, y in pts)))
+            for x, y in pts:
+                out.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>' % (px(x0, x), py(y), colour))
+    ly = ph + mt + mb + 25
+    lx = ml
+    for r in runs:
+        colour = PLOT_COLOURS.get(tag(r.kver), "#555")
+        dash = ' stroke-dasharray="5,3"' if r.mode == "pt" else ""
+        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.5"%s/>'
+                   % (lx, ly - 4, lx + 24, ly - 4, colour, dash))
+        out.append('<text x="%d" y="%d">%s iommu=%s</text>' % (lx + 28, ly, tag(r.kver), r.mode))
+        lx += 130
+    out.append('<text x="%d" y="%d">time at N claimed groups / time at 1 (median over repetitions; '
+               'capped at %.1f)</text>' % (lx + 10, ly, ymax))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def detail_batch(runs):
     rows = []
     for r in runs:
@@ -558,11 +636,13 @@ def main():
     for r in allruns:
         rows.append([r.kver, r.mode, r.meta.get("date", "?"), r.meta.get("seconds", "?") + " s",
                      r.info("pci_devices") or "?", r.info("iommu_groups") or "?",
-                     r.info("clocksource") or "?", r.meta.get("host_load", "?").split(" ")[0],
+                     r.info("clocksource") or "?", r.info("guard_probe") or "?",
+                     r.meta.get("host_load", "?").split(" ")[0],
                      "ok" if r.res["end"] == 0 and not r.res["errors"] else
                      "**incomplete**: " + "; ".join(r.res["errors"] or ["no end line"])])
     doc.append(table(["Kernel", "iommu=", "Date (UTC)", "Boot + run", "PCI devices",
-                      "IOMMU groups", "Clock", "Host load (1 min) at the end", "Status"], rows))
+                      "IOMMU groups", "Clock", "Guard's kprobe", "Host load (1 min) at the end",
+                      "Status"], rows))
     doc.append("- QEMU: %s, `-M q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m 1G "
                "-device intel-iommu,intremap=on,caching-mode=on`; guest cmdline `intel_iommu=on "
                "iommu=pt|nopt tsc=reliable no_timer_check`." % m0.get("qemu", "?"))
@@ -593,6 +673,12 @@ def main():
     doc.append("### Probe path: bind/unbind of e1000e on a lone NIC\n")
     doc.append(detail_probe(allruns, "probe_nic"))
     doc.append("### Scale: one claim while N groups are claimed\n")
+    svg = os.path.splitext(a.out)[0] + "-scale.svg"
+    with open(svg + ".tmp", "w") as f:
+        f.write(scale_svg(allruns))
+    os.replace(svg + ".tmp", svg)
+    doc.append("![claim, release and status time against the number of claimed groups](%s)\n"
+               % os.path.basename(svg))
     doc.append(detail_depth(allruns))
     doc.append("### Scale: 64 groups at once (mean µs per group)\n")
     doc.append(detail_batch(allruns))
