@@ -68,7 +68,10 @@ run() { # run FIGURE PROGRAM ARGS...
 # ("ftrace": a call into the kprobe handler) or as a breakpoint ("int3": a
 # trap, far dearer under TCG), and where (debugfs kprobes/list).
 guard_probe() {
-	l=$(grep -m 1 ' k ' /sys/kernel/debug/kprobes/list 2>/dev/null) || { echo unknown; return; }
+	sym=$(dmesg | sed -n 's/.* loaded: .* guard=\([^ ]*\).*/\1/p' | tail -n 1)
+	[ -n "$sym" ] || { echo unknown; return; }
+	l=$(grep -m 1 "[[:space:]]$sym+0x" /sys/kernel/debug/kprobes/list 2>/dev/null) ||
+		{ echo unknown; return; }
 	at=$(echo "$l" | awk '{ print $3 }')
 	case $l in
 	*FTRACE*) echo "ftrace@$at" ;;
