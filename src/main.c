@@ -125,6 +125,7 @@ err_notifier:
 err_params:
 	/* the quarantine list given at load time, and what it took */
 	dmaown_quarantine_exit();
+	dmaown_registry_exit();		/* the group map's references */
 	return ret;
 }
 
