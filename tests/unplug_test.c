@@ -230,6 +230,39 @@ FIXTURE_TEARDOWN(lone)
 	kmsg_end(&self->k);
 }
 
+/*
+ * dmaown keeps a reference to every group (its group map): it must let go
+ * when the group's last device goes, or the group would outlive it (its
+ * sysfs directory shows that) and 5.10 would free its domain too late.
+ */
+TEST_F_TIMEOUT(lone, unowned_group_goes_with_its_device, 90)
+{
+	struct dmaown_group_status st;
+	int gid = pci_group(EDU_HP);
+	char dir[64];
+	int i;
+
+	ASSERT_LE(0, gid);
+	snprintf(dir, sizeof(dir), "/sys/kernel/iommu_groups/%d", gid);
+	/* a status puts the group in the map if it was not yet */
+	ASSERT_OK(dmaown_status(self->fd, gid, &st, NULL, 0));
+	ASSERT_OK(pci_remove(EDU_HP));
+	ASSERT_OK(pci_wait_present(EDU_HP, false, 5000));
+	for (i = 0; i < 60 && access(dir, F_OK) == 0; i++)
+		msleep(50);
+	if (access(dir, F_OK) == 0)
+		TH_LOG("%s still there 3 s after its last device left", dir);
+	EXPECT_NE(0, access(dir, F_OK));
+	EXPECT_ERRNO(ENOENT, dmaown_status(self->fd, gid, &st, NULL, 0));
+
+	ASSERT_OK(pci_rescan());
+	ASSERT_OK(pci_wait_present(EDU_HP, true, 5000));
+	gid = pci_group(EDU_HP);
+	ASSERT_LE(0, gid);
+	EXPECT_OK(dmaown_status(self->fd, gid, &st, NULL, 0));
+	EXPECT_EQ(1u, st.out_nr_devices);
+}
+
 TEST_F_TIMEOUT(lone, sysfs_remove_revokes, 90)
 {
 	int gid = pci_group(EDU_HP);
