@@ -1160,7 +1160,7 @@ void dmaown_bus_event(struct device *dev, unsigned long action,
 	claim = dmaown_owned_lookup_rcu(group);
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
-		dmaown_group_map_joined(group);
+		dmaown_group_map_add(group);
 		dmaown_device_added(group, claim, dev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:

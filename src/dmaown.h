@@ -223,7 +223,7 @@ bool dmaown_safe_drivers_set(void);
 extern struct mutex dmaown_lock;
 struct iommu_group *dmaown_group_find(unsigned int id);
 void dmaown_group_map_init(void);
-void dmaown_group_map_joined(struct iommu_group *group);
+void dmaown_group_map_add(struct iommu_group *group);
 void dmaown_group_map_prune(void);
 int dmaown_groups_present(struct xarray *ids);
 dmaown_bus_type *dmaown_bus_find(const char *name);

@@ -171,8 +171,12 @@ static int dmaown_find_one(struct device *dev, void *data)
 	return 0;
 }
 
-/* Context: dmaown_lock held; @group has a member, or just had one. */
-static void dmaown_group_map_add(struct iommu_group *group)
+/*
+ * @group had a member a moment ago (at module load, at the late
+ * ADD_DEVICE, after a bus walk): put it in the map if it still has one.
+ * Context: dmaown_lock held.
+ */
+void dmaown_group_map_add(struct iommu_group *group)
 {
 	int ret;
 
@@ -259,42 +263,35 @@ void dmaown_group_map_init(void)
 	mutex_unlock(&dmaown_lock);
 }
 
-/* A device joined @group (late ADD_DEVICE). Context: dmaown_lock held. */
-void dmaown_group_map_joined(struct iommu_group *group)
-{
-	dmaown_group_map_add(group);
-}
-
 /*
  * A device left its group (late REMOVED_DEVICE): drop every group that has
  * no member now. All of them, not just the one the device left: a record
  * of that one (struct dmaown_leaving) may have found no memory.
  * Context: dmaown_lock held.
  */
-void dmaown_group_map_prune(void)
+static void dmaown_group_map_drop(bool empty_only)
 {
 	struct iommu_group *group;
 	unsigned long id;
 
 	lockdep_assert_held(&dmaown_lock);
 	xa_for_each(&dmaown_group_map, id, group) {
-		if (dmaown_group_nr_devices(group))
+		if (empty_only && dmaown_group_nr_devices(group))
 			continue;
 		xa_erase(&dmaown_group_map, id);
 		iommu_group_put(group);
 	}
 }
 
+void dmaown_group_map_prune(void)
+{
+	dmaown_group_map_drop(true);
+}
+
 static void dmaown_group_map_exit(void)
 {
-	struct iommu_group *group;
-	unsigned long id;
-
 	mutex_lock(&dmaown_lock);
-	xa_for_each(&dmaown_group_map, id, group) {
-		xa_erase(&dmaown_group_map, id);
-		iommu_group_put(group);
-	}
+	dmaown_group_map_drop(false);
 	mutex_unlock(&dmaown_lock);
 	xa_destroy(&dmaown_group_map);
 }
