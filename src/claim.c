@@ -1046,9 +1046,9 @@ static void dmaown_driver_bound(struct dmaown_claim *claim, struct device *dev)
 
 /*
  * What a bus event means to event fds: a member added or leaving, a driver
- * bound or unbound in a group (its viability may have changed). After the
- * IOMMU core's notifier: an added device has its group, a leaving one is
- * still in it.
+ * bound or unbound in a group (its viability may have changed), if an
+ * event fd or a tracepoint would see it. After the IOMMU core's notifier:
+ * an added device has its group, a leaving one is still in it.
  */
 static void dmaown_bus_tell(struct device *dev, unsigned long action)
 {
@@ -1072,6 +1072,8 @@ static void dmaown_bus_tell(struct device *dev, unsigned long action)
 	default:
 		return;
 	}
+	if (!dmaown_event_wanted(type))
+		return;
 	group = iommu_group_get(dev);
 	if (!group)
 		return;

@@ -348,6 +348,7 @@ void dmaown_guard_exit(void);
 bool dmaown_guard_armed(void);
 
 /* events.c: event fds and tracepoints; a leaf everyone may call */
+bool dmaown_event_wanted(u32 type);
 void dmaown_event_post(struct dmaown_event *ev);
 void dmaown_event(u32 type, int group_id, const char *device,
 		  const char *driver, u32 error, u32 reason, pid_t pid,

@@ -24,7 +24,8 @@
  *  no other dmaown lock held (open comes from the ioctl layer, release
  *  from the file's last fput), and nothing is taken under it but
  *  evq->lock. Posters read the list under RCU; a queue is freed after a
- *  grace period (synchronize_rcu() in the release).
+ *  grace period (synchronize_rcu() in the release). Whether the list is
+ *  empty is read with no lock at all, as a hint (dmaown_event_wanted()).
  *
  *  evq->lock (spinlock, irqsave) protects one queue's ring, its count of
  *  dropped events and its closed flag. It is the innermost lock of the
@@ -195,6 +196,36 @@ void dmaown_event_post(struct dmaown_event *ev)
 			wake_up_interruptible_poll(&q->wait, EPOLLIN | EPOLLRDNORM);
 	}
 	rcu_read_unlock();
+}
+
+/**
+ * dmaown_event_wanted() - would an event of @type reach anyone
+ * @type: enum dmaown_event_type
+ *
+ * The bus notifiers see every bind, unbind, add and removal of the
+ * machine. The events they make of them are neither audited nor needed by
+ * dmaown itself: with no event fd open and their tracepoint off, they are
+ * not worth building. A queue opened while such an event is being decided
+ * on may miss it, as it would if it had been opened a moment later.
+ *
+ * Return: false only for an unaudited bus event that nothing would see.
+ * Context: any.
+ */
+bool dmaown_event_wanted(u32 type)
+{
+	if (!list_empty(&dmaown_evqs))
+		return true;
+	switch (type) {
+	case DMAOWN_EVENT_DRIVER_BOUND:
+		return trace_dmaown_driver_bound_enabled();
+	case DMAOWN_EVENT_DRIVER_UNBOUND:
+		return trace_dmaown_driver_unbound_enabled();
+	case DMAOWN_EVENT_MEMBER_ADDED:
+		return trace_dmaown_member_added_enabled();
+	case DMAOWN_EVENT_MEMBER_REMOVED:
+		return trace_dmaown_member_removed_enabled();
+	}
+	return true;
 }
 
 /**
