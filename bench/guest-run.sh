@@ -22,7 +22,9 @@
 #   BENCH_HANDOFF_ROUNDS BENCH_HANDOFF_WARMUPS: counts
 #   (see each program's header)
 #
-# Every other edu (1234:11e8) alone in its group is a scale group. Output:
+# Every other edu (1234:11e8) alone in its group is a scale group; the
+# bind/unbind loops own the first BENCH_PROBE_OWNED of them (default 64) in
+# their "owned" state. Output:
 # the programs' result lines, "info ..." lines about the machine, "#"
 # comments, and "error figure=NAME rc=N" when a program fails (its stderr
 # follows as "# stderr:" lines; /tmp/bench-errors keeps the error lines).
@@ -36,6 +38,7 @@
 : "${BENCH_PROBE_N:=60}" "${BENCH_PROBE_ROUNDS:=7}"
 : "${BENCH_NIC_N:=10}" "${BENCH_NIC_ROUNDS:=5}"
 : "${BENCH_HANDOFF_ROUNDS:=6}" "${BENCH_HANDOFF_WARMUPS:=1}"
+: "${BENCH_PROBE_OWNED:=64}"
 : "${DMAOWN_MODULE:=/dmaown/dmaown.ko}"
 PATH=/bench:$PATH
 
@@ -97,6 +100,7 @@ for d in $(ls /sys/bus/pci/devices | sort); do
 	scale="$scale${scale:+,}$g"
 done
 echo "# scale groups: $scale"
+owned=$(echo "$scale" | cut -d, -f"1-$BENCH_PROBE_OWNED")
 
 for fig in $BENCH_FIGURES; do
 	case $fig in
@@ -115,8 +119,8 @@ for fig in $BENCH_FIGURES; do
 		;;
 	probe)
 		g=$(group_of "$BENCH_PROBE_DEV") || { echo "error figure=probe rc=no-group"; continue; }
-		echo "info figure=probe device=$BENCH_PROBE_DEV group=$g driver=pci-stub owned=$(echo "$scale" | tr , '\n' | grep -c .)"
-		run probe dmaown-bench-probe -d "$BENCH_PROBE_DEV" -D pci-stub -o "$scale" \
+		echo "info figure=probe device=$BENCH_PROBE_DEV group=$g driver=pci-stub owned=$(echo "$owned" | tr , '\n' | grep -c .)"
+		run probe dmaown-bench-probe -d "$BENCH_PROBE_DEV" -D pci-stub -o "$owned" \
 			-n "$BENCH_PROBE_N" -r "$BENCH_PROBE_ROUNDS" -m "$DMAOWN_MODULE"
 		;;
 	probe_nic)
@@ -124,8 +128,8 @@ for fig in $BENCH_FIGURES; do
 		g=$(group_of "$BENCH_NIC_DEV") || { echo "error figure=probe_nic rc=no-group"; continue; }
 		drv=$(driver_of "$BENCH_NIC_DEV")
 		[ -z "$drv" ] || echo "$BENCH_NIC_DEV" > "/sys/bus/pci/drivers/$drv/unbind"
-		echo "info figure=probe_nic device=$BENCH_NIC_DEV group=$g driver=e1000e owned=$(echo "$scale" | tr , '\n' | grep -c .)"
-		run probe_nic dmaown-bench-probe -l probe_nic -d "$BENCH_NIC_DEV" -D e1000e -o "$scale" \
+		echo "info figure=probe_nic device=$BENCH_NIC_DEV group=$g driver=e1000e owned=$(echo "$owned" | tr , '\n' | grep -c .)"
+		run probe_nic dmaown-bench-probe -l probe_nic -d "$BENCH_NIC_DEV" -D e1000e -o "$owned" \
 			-n "$BENCH_NIC_N" -r "$BENCH_NIC_ROUNDS" -w 1 -m "$DMAOWN_MODULE"
 		;;
 	handoff)

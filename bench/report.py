@@ -530,7 +530,7 @@ def detail_batch(runs):
                      ("one_claim_ns", "one_status_ns", "one_release_ns", "many_claim_ns",
                       "many_status_ns", "many_close_ns", "free_status_ns")])
     return table(["Kernel", "iommu", "PCI devices", "claim (1 file)", "status (owned)",
-                  "release", "open+claim (64 files)", "status (owned elsewhere)",
+                  "release", "open+claim (a file each)", "status (owned elsewhere)",
                   "close", "status (free)"], rows)
 
 
@@ -608,7 +608,7 @@ def detail_mem(runs):
                      "`%s`" % first.strip(), "`%s`" % common.strip()])
     return table(["Kernel", "iommu", "slab B/group, first claims", "slab B/group, later",
                   "SUnreclaim B/group", "MemFree drop B/group",
-                  "caches grown, first (objects for 64 groups)", "caches grown, later (most common)"], rows)
+                  "caches grown, first (objects for all groups)", "caches grown, later (most common)"], rows)
 
 
 def main():
@@ -689,7 +689,8 @@ def main():
     doc.append("![claim, release and status time against the number of claimed groups](%s)\n"
                % os.path.basename(svg))
     doc.append(detail_depth(allruns))
-    doc.append("### Scale: 64 groups at once (mean µs per group)\n")
+    nb = sorted({"%d" % b["groups"] for r in allruns for b in r.fig("batch") if "groups" in b})
+    doc.append("### Scale: %s groups at once (mean µs per group)\n" % (" / ".join(nb) or "N"))
     doc.append(detail_batch(allruns))
     doc.append("### Scale: finding the group (dmaown's part of a claim by position of the "
                "group's device in the PCI device list)\n")

@@ -32,7 +32,8 @@
  *          lookup rep=R near_pos= far_pos= near_own_ns= far_own_ns=
  *                 ns_per_device=
  *   depth  median time of one claim, status and release of the last group
- *          while D-1 other groups are held (D = each --depths value), by the
+ *          while D-1 other groups are held (D = each --depths value;
+ *          default 1, 8, 64 and the number of groups), by the
  *          same file ("one_") and by D-1 other files ("many_"); dmaown's own
  *          part of those claims and releases (debugfs means, "_own"); and
  *          the ratio of the largest depth to depth 1 of each.
@@ -554,9 +555,9 @@ int main(int argc, char **argv)
 	if (!nr_groups || optind != argc)
 		usage(2);
 	if (!nr_depths) {
-		int def[] = { 1, 8, nr_groups };
+		int def[] = { 1, 8, 64, nr_groups };
 
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			if (def[i] <= nr_groups && (!nr_depths || def[i] > depths[nr_depths - 1]))
 				depths[nr_depths++] = def[i];
 	}
