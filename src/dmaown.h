@@ -15,8 +15,9 @@
  *  list of devices on their way out (between BUS_NOTIFY_DEL_DEVICE and the
  *  IOMMU core's removal at BUS_NOTIFY_REMOVED_DEVICE), and the writers of
  *  the list of misfits (devices that joined a group while it was owned,
- *  RCU-read by the guard). It is taken by the ioctls, by file release and
- *  by the bus notifiers.
+ *  RCU-read by the guard), and on kernels without core DMA ownership the
+ *  blocking domain all owned PCI groups share (compat/owner_legacy.c). It
+ *  is taken by the ioctls, by file release and by the bus notifiers.
  *
  *  dmaown_file.lock (mutex) serialises one file's claims and releases, with
  *  the copy of their reply back to the caller (and its undo when that copy
@@ -125,7 +126,8 @@ struct dmaown_claim_dev {
  * @member_gone: a member finished leaving the group while it was owned
  * @flags: DMAOWN_GROUP_REVOKED and why (enum dmaown_group_flags); a
  *	revoked claim keeps its group blocked until its owner releases it
- * @domain: the blocking domain dmaown allocated (legacy ownership only)
+ * @domain: the blocking domain the group is on (legacy ownership only:
+ *	the shared one for a PCI group)
  * @rcu: for kfree_rcu()
  *
  * @file is NULL once dmaown holds the claim itself (DMAOWN_GROUP_HELD);

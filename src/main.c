@@ -126,6 +126,7 @@ err_params:
 	/* the quarantine list given at load time, and what it took */
 	dmaown_quarantine_exit();
 	dmaown_registry_exit();		/* the group map's references */
+	dmaown_owner_exit();
 	return ret;
 }
 
@@ -140,6 +141,7 @@ static void __exit dmaown_exit(void)
 	dmaown_groupdev_exit();		/* after the notifiers: they kick its work */
 	dmaown_audit_exit();		/* after the guard: it queues records */
 	dmaown_registry_exit();
+	dmaown_owner_exit();		/* after the last claim: the shared domain */
 	pr_info("dmaown unloaded\n");
 }
 

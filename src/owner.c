@@ -74,6 +74,11 @@ bool dmaown_driver_dma_safe(struct device *dev, struct device_driver *drv)
 	return dmaown_compat_driver_managed_dma(drv);
 }
 
+/* The core's blocking domains are its own. */
+void dmaown_owner_exit(void)
+{
+}
+
 /* The core shields VFIO itself: VFIO claims DMA ownership (5.19+). */
 int dmaown_owner_shield_init(bool enable)
 {

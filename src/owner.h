@@ -60,6 +60,13 @@ void dmaown_owner_release(struct dmaown_claim *claim);
 void dmaown_owner_release_empty(struct dmaown_claim *claim);
 
 /**
+ * dmaown_owner_exit() - free what the backend kept across claims
+ *
+ * Context: module exit (or a failed load), with no claim left.
+ */
+void dmaown_owner_exit(void);
+
+/**
  * dmaown_owner_device_added() - a device joined the owned @claim->group
  * @claim: an active claim
  * @dev: the new member

@@ -462,6 +462,34 @@ TEST_F(dma, lands_after_owner_sigkill)
 	EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
 }
 
+/*
+ * Two groups owned at once, released one after the other: each stays
+ * blocked until its own release (5.10 puts every owned PCI group on one
+ * shared empty domain; the core gives each its blocking domain).
+ */
+TEST_F(dma, two_groups_each_blocked_until_its_own_release)
+{
+	int hp = pci_group(EDU_HP);
+
+	ASSERT_LE(0, hp);
+	ASSERT_NE(self->gid, hp);
+	ASSERT_EQ(NULL, witness_unusable(EDU_HP));
+	ASSERT_EQ(EDU_LANDED, edu_witness(EDU_HP));
+	ASSERT_OK(dmaown_group_claim(self->fd, self->gid));
+	ASSERT_OK(dmaown_group_claim(self->fd, hp));
+	EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_HP));
+	ASSERT_OK(dmaown_group_release(self->fd, hp));
+	EXPECT_EQ(EDU_LANDED, edu_witness(EDU_HP));
+	EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_LONE));
+	ASSERT_OK(dmaown_group_claim(self->fd, hp));
+	ASSERT_OK(dmaown_group_release(self->fd, self->gid));
+	EXPECT_EQ(EDU_LANDED, edu_witness(EDU_LONE));
+	EXPECT_EQ(EDU_BLOCKED, edu_witness(EDU_HP));
+	ASSERT_OK(dmaown_group_release(self->fd, hp));
+	EXPECT_EQ(EDU_LANDED, edu_witness(EDU_HP));
+}
+
 /* --- the alias group behind the bridge ---------------------------------------- */
 
 static bool alias_group_as_expected(int gid)
