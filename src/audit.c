@@ -70,6 +70,17 @@ static const char *dmaown_audit_op(u32 type)
 	return NULL;
 }
 
+/**
+ * dmaown_audit_wanted() - would an event of @type be audited now
+ * @type: enum dmaown_event_type
+ *
+ * Context: any.
+ */
+bool dmaown_audit_wanted(u32 type)
+{
+	return audit_enabled && dmaown_audit_op(type);
+}
+
 /*
  * key="value" when the value is plain printable text, else key=HEX, as the
  * audit subsystem writes untrusted strings (audit_log_n_untrustedstring()

@@ -1072,6 +1072,7 @@ static void dmaown_bus_tell(struct device *dev, unsigned long action)
 	default:
 		return;
 	}
+	/* before the group reference and the member count */
 	if (!dmaown_event_wanted(type))
 		return;
 	group = iommu_group_get(dev);

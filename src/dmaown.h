@@ -359,6 +359,7 @@ void dmaown_events_group_gone(int group_id);
 int dmaown_events_open(u32 filter, u32 group_id);
 
 /* audit.c: audit records of events; a leaf */
+bool dmaown_audit_wanted(u32 type);
 void dmaown_audit_event(const struct dmaown_event *ev);
 void dmaown_audit_exit(void);
 

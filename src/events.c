@@ -165,6 +165,8 @@ static void dmaown_evq_push(struct dmaown_evq *q, const struct dmaown_event *ev)
  * @ev: the record, with @type, @group_id and what the type carries set;
  *	@size, @seq and @time_ns are filled here. Unused fields must be zero.
  *
+ * A caller that builds @ev itself asks dmaown_event_wanted() first.
+ *
  * Context: any, including the guard's kprobe pre-handler and any dmaown
  * lock held: takes each queue's spinlock only; never sleeps or allocates.
  * But the audited types other than a denied bind (claim, release, revoke,
@@ -203,19 +205,27 @@ void dmaown_event_post(struct dmaown_event *ev)
  * @type: enum dmaown_event_type
  *
  * The bus notifiers see every bind, unbind, add and removal of the
- * machine. The events they make of them are neither audited nor needed by
- * dmaown itself: with no event fd open and their tracepoint off, they are
- * not worth building. A queue opened while such an event is being decided
- * on may miss it, as it would if it had been opened a moment later.
+ * machine, and a claim or release posts its event on the ioctl's path.
+ * With no event fd open, the type's tracepoint off and audit not wanting
+ * it, an event is not worth building: dmaown itself reads none. A queue
+ * opened while such an event is being decided on may miss it, as it would
+ * if it had been opened a moment later.
  *
- * Return: false only for an unaudited bus event that nothing would see.
- * Context: any.
+ * Context: any, including the guard's kprobe pre-handler.
  */
 bool dmaown_event_wanted(u32 type)
 {
-	if (!list_empty(&dmaown_evqs))
+	if (!list_empty(&dmaown_evqs) || dmaown_audit_wanted(type))
 		return true;
 	switch (type) {
+	case DMAOWN_EVENT_CLAIM:
+		return trace_dmaown_claim_enabled();
+	case DMAOWN_EVENT_RELEASE:
+		return trace_dmaown_release_enabled();
+	case DMAOWN_EVENT_REVOKE:
+		return trace_dmaown_revoke_enabled();
+	case DMAOWN_EVENT_DENIED_BIND:
+		return trace_dmaown_denied_bind_enabled();
 	case DMAOWN_EVENT_DRIVER_BOUND:
 		return trace_dmaown_driver_bound_enabled();
 	case DMAOWN_EVENT_DRIVER_UNBOUND:
@@ -224,6 +234,14 @@ bool dmaown_event_wanted(u32 type)
 		return trace_dmaown_member_added_enabled();
 	case DMAOWN_EVENT_MEMBER_REMOVED:
 		return trace_dmaown_member_removed_enabled();
+	case DMAOWN_EVENT_QUARANTINE_ADD:
+		return trace_dmaown_quarantine_add_enabled();
+	case DMAOWN_EVENT_QUARANTINE_REMOVE:
+		return trace_dmaown_quarantine_remove_enabled();
+	case DMAOWN_EVENT_VFIO_TAKE:
+		return trace_dmaown_vfio_take_enabled();
+	case DMAOWN_EVENT_VFIO_LEAVE:
+		return trace_dmaown_vfio_leave_enabled();
 	}
 	return true;
 }
@@ -239,6 +257,8 @@ bool dmaown_event_wanted(u32 type)
  * @pid: the task concerned, or 0
  * @comm: its comm, or NULL
  *
+ * Nothing is built when nobody would see it (dmaown_event_wanted()).
+ *
  * Context: any, as dmaown_event_post(). The record lives on the stack.
  */
 void dmaown_event(u32 type, int group_id, const char *device,
@@ -247,6 +267,8 @@ void dmaown_event(u32 type, int group_id, const char *device,
 {
 	struct dmaown_event ev;
 
+	if (!dmaown_event_wanted(type))
+		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.group_id = group_id;
